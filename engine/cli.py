@@ -1,0 +1,144 @@
+"""Command line: ``inspect`` and ``build`` (DESIGN.md §3).
+
+Errors are one line on stderr and a non-zero exit (2 for bad input, 1 for an
+internal error), never a traceback; set SEGMENTATION_DEBUG=1 to see one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+from engine.errors import InputError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m engine", description="Customer Segmentation Report Builder.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    ins = sub.add_parser("inspect", help="show detected tables, roles, joins and data quality")
+    ins.add_argument("paths", nargs="+", metavar="PATH", help="data files or folders")
+    ins.add_argument("--project", help="project file whose data.roles / data.sheet apply")
+
+    b = sub.add_parser("build", help="build the PDF report (and other exports)")
+    b.add_argument("paths", nargs="*", metavar="PATH", help="data files or folders (overrides data.paths)")
+    b.add_argument("--demo", action="store_true", help="use the bundled sample data with default choices")
+    b.add_argument("--out", required=True, help="PDF file to write")
+    b.add_argument("--project", help="project file (JSON) with the analyst's choices")
+    b.add_argument("--summary", help="write the summary JSON here")
+    b.add_argument("--assignments", help="write cluster assignments (CSV) here")
+    b.add_argument("--html", help="write the standalone HTML report here")
+    b.add_argument("--profiles", help="write the cluster profile table (CSV) here")
+    b.add_argument("--export-project", dest="export_project", help="write the project file that rebuilds this report")
+    b.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return p
+
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed one usage line
+        return int(exc.code or 0)
+    try:
+        if args.command == "inspect":
+            return _inspect(args)
+        return _build(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("error: interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug: still one line, unless debugging
+        if os.environ.get("SEGMENTATION_DEBUG"):
+            raise
+        print(
+            f"error: internal error ({exc.__class__.__name__}: {' '.join(str(exc).split())[:200]}); "
+            "rerun with SEGMENTATION_DEBUG=1 for details.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _load_project(args):
+    from engine.project import Project
+
+    return Project.load(args.project) if args.project else Project()
+
+
+def _inspect(args) -> int:
+    from engine.dataset import load_dataset
+    from engine.inspect import format_inspect
+
+    project = _load_project(args)
+    dataset = load_dataset(
+        args.paths, roles=project.data.roles or None, sheet=project.data.sheet, returns=project.data.returns
+    )
+    print(format_inspect(dataset))
+    return 0
+
+
+def _build(args) -> int:
+    from engine import pipeline
+    from engine.report import exports, render
+
+    if args.demo and args.paths:
+        raise InputError("Use either --demo or data paths, not both.")
+    if args.demo:
+        project = pipeline.demo_project()
+        if args.project:
+            loaded = _load_project(args)
+            loaded.data.paths = project.data.paths
+            project = loaded
+    else:
+        project = _load_project(args)
+        if args.paths:
+            project.data.paths = list(args.paths)
+    out = Path(args.out)
+    if out.suffix.lower() != ".pdf":
+        raise InputError(f"--out {args.out} should name a .pdf file.")
+    _check_writable(out)
+
+    def progress(message: str, fraction: float) -> None:
+        if not args.quiet:
+            print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
+
+    result = pipeline.run(project, progress=progress)
+    t0 = time.perf_counter()
+    html = render.render_html(result, project.report)
+    result.timings_s["html"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    pdf = render.render_pdf(html)
+    result.timings_s["pdf"] = round(time.perf_counter() - t0, 3)
+    out.write_bytes(pdf)
+    if args.html:
+        Path(args.html).write_text(html, encoding="utf-8")
+    if args.assignments:
+        Path(args.assignments).write_text(exports.assignments_csv(result), encoding="utf-8")
+    if args.profiles:
+        Path(args.profiles).write_text(exports.profiles_csv(result), encoding="utf-8")
+    if args.export_project:
+        Path(args.export_project).write_text(project.to_json(), encoding="utf-8")
+    if args.summary:
+        Path(args.summary).write_text(json.dumps(exports.summary_dict(result), indent=2), encoding="utf-8")
+    if not args.quiet:
+        c = result.chosen
+        print(
+            f"Wrote {out} ({len(pdf) / 1024:.0f} KiB): {c.algorithm}, k = {c.n_clusters}, "
+            f"{len(result.labels)} {result.features.unit}s.",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _check_writable(path: Path) -> None:
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.exists():
+        raise InputError(f"The folder {parent} for {path.name} does not exist; create it or choose another path.")

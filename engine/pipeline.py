@@ -1,0 +1,246 @@
+"""Run a whole analysis from a project: load → features → compare → choose → profile → label.
+
+The command line, the tests and the app all drive the same functions. Each
+stage records its wall time in ``timings_s`` (the summary JSON quotes them).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from engine.project import Project
+from engine.results import (
+    ClusterLabel,
+    Comparison,
+    ConsistencyWarning,
+    Dataset,
+    FeatureMatrix,
+    Profile,
+    Recommendation,
+    RunResult,
+    Stability,
+)
+
+Progress = Callable[[str, float], None]  # (message, fraction 0..1)
+
+
+@dataclass
+class AnalysisResult:
+    """Everything one run of the engine produced, ready to render."""
+
+    project: Project
+    dataset: Dataset
+    features: FeatureMatrix
+    comparison: Comparison
+    recommendation: Recommendation
+    chosen: RunResult  # the run used (recommended, or pinned by clustering.choice)
+    chosen_reason: str  # one sentence: recommended by the rule, or chosen by the analyst
+    labels: np.ndarray  # cluster id per unit, same order as features.table
+    profile: Profile
+    cluster_labels: dict[int, ClusterLabel]
+    warnings: list[ConsistencyWarning]
+    stability: Stability | None
+    narrative: dict = field(default_factory=dict)  # report-level sentences (engine.narrative)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # pipeline-level warnings for the report
+
+
+class _Timer:
+    def __init__(self, timings: dict[str, float]):
+        self.timings = timings
+
+    def __call__(self, name: str):
+        timer = self
+
+        class _Ctx:
+            def __enter__(self):
+                self.t0 = time.perf_counter()
+
+            def __exit__(self, *exc):
+                timer.timings[name] = round(time.perf_counter() - self.t0, 3)
+
+        return _Ctx()
+
+
+SAMPLE_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def demo_project() -> Project:
+    """The bundled sample with default choices (what ``build --demo`` runs)."""
+    project = Project()
+    project.data.paths = [str(SAMPLE_DIR)]
+    project.report.client = "Sample Retail Co."
+    project.report.title = "Customer Segmentation Report"
+    return project
+
+
+def load(project: Project) -> Dataset:
+    """Stage 1: read, recognise and join the data files named in the project."""
+    from engine.dataset import load_dataset
+    from engine.errors import InputError
+
+    if not project.data.paths:
+        raise InputError("No data files were given; pass one or more files or a folder (or use --demo).")
+    return load_dataset(
+        project.data.paths, roles=project.data.roles or None, sheet=project.data.sheet, returns=project.data.returns
+    )
+
+
+def build_features(project: Project, dataset: Dataset) -> FeatureMatrix:
+    """Stage 2: customer (or row) features, transformed and scaled."""
+    from engine.features import build_matrix
+
+    return build_matrix(dataset, project.features, project.data.unit, as_of=project.data.as_of)
+
+
+def run_comparison(project: Project, features: FeatureMatrix, progress: Progress | None = None) -> Comparison:
+    """Stage 3: every algorithm over the k range, scored with every metric."""
+    from engine.compare import compare
+
+    c = project.clustering
+    return compare(
+        features.X,
+        c.algorithms,
+        k_range=tuple(c.k_range),
+        seed=c.seed,
+        params=c.params,
+        context=features.table,
+        progress=progress,
+    )
+
+
+def choose_model(
+    project: Project, features: FeatureMatrix, comparison: Comparison
+) -> tuple[Recommendation, RunResult, str]:
+    """Stage 4: the recommended run, or the analyst's pinned ``clustering.choice``."""
+    from engine.compare import fit_chosen, recommend
+
+    recommendation = recommend(comparison)
+    choice = project.clustering.choice
+    if choice:
+        algorithm, k = choice["algorithm"], choice.get("k")
+        run = comparison.get(algorithm, k) if algorithm in comparison.algorithms else None
+        if run is None or run.labels is None:
+            c = project.clustering
+            run = fit_chosen(features.X, algorithm, k, c.seed, c.params.get(algorithm, {}), context=features.table)
+        if algorithm == recommendation.algorithm and run.n_clusters == recommendation.k:
+            reason = "Chosen by the analyst; it is also the model the rule recommends."
+        else:
+            reason = (
+                f"Chosen by the analyst (clustering.choice), overriding the recommended "
+                f"{recommendation.algorithm} with k = {recommendation.k}."
+            )
+        return recommendation, run, reason
+    run = comparison.get(recommendation.algorithm, recommendation.k)
+    return recommendation, run, "Recommended by the model-selection rule: " + " ".join(recommendation.reasons[:1])
+
+
+def run(project: Project, progress: Progress | None = None, dataset: Dataset | None = None) -> AnalysisResult:
+    """Run every stage and return the result the report renders."""
+    from engine.narrative import (
+        apply_edits,
+        business_implications,
+        check_consistency,
+        executive_summary,
+        generate_labels,
+        methodology,
+        monitoring,
+    )
+    from engine.profiles import profile_clusters
+    from engine.stability import stability as compute_stability
+
+    def say(msg: str, frac: float) -> None:
+        if progress:
+            progress(msg, frac)
+
+    timings: dict[str, float] = {}
+    timer = _Timer(timings)
+    with timer("load"):
+        say("Loading data", 0.0)
+        dataset = dataset if dataset is not None else load(project)
+    with timer("features"):
+        say("Building features", 0.1)
+        features = build_features(project, dataset)
+    with timer("comparison"):
+        comparison = run_comparison(
+            project, features, progress=lambda m, f: say(m, 0.15 + 0.6 * f)
+        )
+    with timer("choice"):
+        recommendation, chosen, chosen_reason = choose_model(project, features, comparison)
+    c = project.clustering
+    with timer("stability"):
+        say("Checking stability", 0.8)
+        stab = None
+        if c.stability_resamples and chosen.labels is not None:
+            stab = compute_stability(
+                features.X,
+                chosen.algorithm,
+                chosen.k if chosen.k is not None else chosen.n_clusters,
+                c.seed,
+                c.params.get(chosen.algorithm, {}),
+                chosen.labels,
+                n_resamples=c.stability_resamples,
+                context=features.table,
+            )
+    with timer("narrative"):
+        say("Writing the narrative", 0.9)
+        profile = profile_clusters(features, chosen.labels)
+        generated = generate_labels(profile, features.labels)
+        cluster_labels, edit_notes = apply_edits(generated, project.labels)
+        warnings = check_consistency(cluster_labels, profile)
+        narrative = _narrative(
+            project, dataset, features, chosen, recommendation, profile, cluster_labels, stab,
+            executive_summary, business_implications, monitoring, methodology,
+        )
+    say("Done", 1.0)
+    return AnalysisResult(
+        project=project,
+        dataset=dataset,
+        features=features,
+        comparison=comparison,
+        recommendation=recommendation,
+        chosen=chosen,
+        chosen_reason=chosen_reason,
+        labels=chosen.labels,
+        profile=profile,
+        cluster_labels=cluster_labels,
+        warnings=warnings,
+        stability=stab,
+        narrative=narrative,
+        timings_s=timings,
+        notes=list(dataset.warnings) + list(features.warnings) + list(edit_notes),
+    )
+
+
+def _narrative(project, dataset, features, chosen, recommendation, profile, cluster_labels, stab,
+               executive_summary, business_implications, monitoring, methodology) -> dict:
+    from engine.algorithms import ALGORITHMS
+
+    q = dataset.quality
+    context = {
+        "rows": q.rows_used,
+        "customers": q.customers,
+        "unit": features.unit,
+        "date_min": q.date_min,
+        "date_max": q.date_max,
+        "features": [features.labels.get(n, n) for n in features.names],
+        "log": [features.labels.get(n, n) for n in features.log],
+        "scaling": features.scaling,
+        "algorithm": ALGORITHMS[chosen.algorithm].label,
+        "k": chosen.n_clusters,
+        "reasons": list(recommendation.reasons),
+        "metrics": dict(chosen.metrics),
+        "seed": project.clustering.seed,
+    }
+    return {
+        "executive_summary": executive_summary(
+            profile, cluster_labels, recommendation=recommendation, stability=stab, unit=features.unit
+        ),
+        "implications": business_implications(profile, cluster_labels),
+        "monitoring": monitoring(profile, cluster_labels, stability=stab),
+        "methodology": methodology(context),
+    }

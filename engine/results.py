@@ -1,0 +1,270 @@
+"""Plain result types passed between engine stages.
+
+Each stage of the engine returns one of these dataclasses. They carry numbers,
+tables and the configuration they were computed with, never presentation. The
+app pages, the HTML/PDF report and the summary JSON are three renderings of the
+same objects ("compute once, render many").
+
+Stage order (one direction only)::
+
+    load  -> Dataset            (engine.dataset)
+    features -> FeatureMatrix   (engine.features)
+    compare -> Comparison, Recommendation   (engine.compare)
+    fit chosen -> ChosenModel, Stability     (engine.compare, engine.stability)
+    profile -> Profile          (engine.profiles)
+    narrative -> ClusterLabel per cluster, ConsistencyWarning list (engine.narrative)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+# Canonical column names of the joined transaction frame. Loaders map the
+# analyst's columns onto these; everything downstream uses only these names.
+CANONICAL_COLUMNS = (
+    "customer_id",  # str
+    "order_id",  # str (invoice / transaction id); may be absent
+    "date",  # datetime64[ns]
+    "quantity",  # float
+    "unit_price",  # float
+    "amount",  # float, line amount (given, or quantity * unit_price); negative for returns
+    "product_id",  # str
+    "category",  # str
+    "region",  # str
+    "signup_date",  # datetime64[ns]
+    "is_return",  # bool: cancellation / return line
+)
+
+NOISE = -1  # label of points a density method leaves unassigned
+
+
+@dataclass
+class TableInfo:
+    """One loaded table: where it came from, what it is, which column plays which role."""
+
+    name: str  # e.g. "Transactions.csv" or "book.xlsx[Sheet1]"
+    path: str
+    kind: str  # "transactions" | "customers" | "products" | "customer_table" | "unknown"
+    n_rows: int
+    columns: list[str]
+    roles: dict[str, str]  # role -> column name in this table
+    sheet: str | None = None
+    notes: list[str] = field(default_factory=list)  # why this kind / these roles
+
+
+@dataclass
+class JoinReport:
+    """How two tables were joined and which keys did not match."""
+
+    left: str
+    right: str
+    key: str  # role used as key ("customer_id" / "product_id")
+    left_unmatched: int  # left rows whose key is absent on the right
+    right_unmatched: int  # right rows never referenced from the left
+    examples: list[str] = field(default_factory=list)  # a few unmatched key values
+
+
+@dataclass
+class QualitySummary:
+    """Data-quality figures the report quotes. Counts are rows unless stated."""
+
+    rows_read: int
+    rows_used: int
+    customers: int
+    date_min: pd.Timestamp | None = None
+    date_max: pd.Timestamp | None = None
+    rows_missing_customer: int = 0
+    returns: int = 0  # cancellation / return lines
+    returns_treatment: str = ""  # one sentence on how they were treated
+    duplicate_rows: int = 0
+    unparseable_dates: dict[str, int] = field(default_factory=dict)  # column -> count
+    non_positive_prices: int = 0
+    outliers: int = 0  # extreme values (customers or rows, see outlier_rule)
+    outlier_rule: str = ""
+    findings: list[str] = field(default_factory=list)  # sentences for the report
+
+
+@dataclass
+class Dataset:
+    """Everything loaded, recognised and joined.
+
+    ``shape`` is "transactions" (line-level data; customer features are built by
+    aggregation), "customer_table" (already one row per customer) or "rows"
+    (no customer id role; only unit="row" is possible).
+    """
+
+    tables: list[TableInfo]
+    shape: str
+    transactions: pd.DataFrame | None  # canonical columns, rows kept after cleaning
+    customers: pd.DataFrame | None  # one row per customer_id (attributes), index customer_id
+    rows: pd.DataFrame  # the main table as loaded (for unit="row"), original column names
+    quality: QualitySummary
+    joins: list[JoinReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FeatureDef:
+    """One entry of the feature catalogue (engine.features.FEATURES)."""
+
+    name: str  # stable key used in project files, e.g. "recency_days"
+    label: str  # "Recency"
+    description: str  # one line
+    unit: str  # "days", "orders", "currency", "items", "share", ...
+    skewed: bool = False  # heavy right tail: log1p by default
+    needs: tuple[str, ...] = ()  # canonical columns required
+
+
+@dataclass
+class FeatureMatrix:
+    """The numbers clustering runs on, with everything needed to explain them.
+
+    ``table`` holds raw (untransformed) values of *every* available numeric
+    feature, one row per unit (index: customer id, or row number for
+    unit="row"); ``X`` holds only ``names`` after log1p and scaling, in the same
+    row order.
+    """
+
+    table: pd.DataFrame
+    X: np.ndarray
+    names: list[str]
+    unit: str  # "customer" | "row"
+    scaling: str  # "none" | "standard" | "minmax" | "robust"
+    log: list[str]  # features log1p-transformed before scaling
+    labels: dict[str, str] = field(default_factory=dict)  # feature -> human label
+    revenue: pd.Series | None = None  # per-unit revenue (monetary) when known
+    attributes: pd.DataFrame | None = None  # categorical per unit (region, ...)
+    category_shares: pd.DataFrame | None = None  # per-unit share of spend by category
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunResult:
+    """One (algorithm, k) fit in the comparison."""
+
+    algorithm: str
+    k: int | None  # requested k (None for density methods)
+    labels: np.ndarray | None  # canonical ids 0..m-1, NOISE for unassigned; None if failed
+    n_clusters: int = 0
+    metrics: dict[str, float] = field(default_factory=dict)  # METRICS keys + bic/aic
+    noise_share: float = 0.0
+    min_cluster_share: float = 0.0
+    fit_seconds: float = 0.0
+    fitted_on: int = 0  # points the model was fitted on (sample size if sampled)
+    sampled: bool = False
+    silhouette_sample: int | None = None  # points used for silhouette when sampled
+    status: str = "ok"  # "ok" | "degenerate" | "failed"
+    reason: str = ""  # why degenerate / failed, one sentence
+    params: dict = field(default_factory=dict)  # parameters actually used
+
+
+@dataclass
+class Comparison:
+    """All runs, plus the settings they were run with."""
+
+    runs: list[RunResult]
+    algorithms: list[str]
+    k_range: tuple[int, int]
+    seed: int
+    n_points: int
+
+    def table(self) -> pd.DataFrame:
+        """One row per run: algorithm, k, n_clusters, metrics, status."""
+        rows = []
+        for r in self.runs:
+            row = {
+                "algorithm": r.algorithm,
+                "k": r.k,
+                "n_clusters": r.n_clusters,
+                **r.metrics,
+                "min_cluster_share": r.min_cluster_share,
+                "noise_share": r.noise_share,
+                "fit_seconds": r.fit_seconds,
+                "sampled": r.sampled,
+                "status": r.status,
+                "reason": r.reason,
+            }
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def get(self, algorithm: str, k: int | None) -> RunResult | None:
+        for r in self.runs:
+            if r.algorithm == algorithm and (k is None or r.k == k or r.n_clusters == k):
+                return r
+        return None
+
+
+@dataclass
+class Recommendation:
+    """The model the rule picks, and why, in sentences the report can print."""
+
+    algorithm: str
+    k: int
+    reasons: list[str]
+    rule: str  # one paragraph describing the rule
+    ranking: pd.DataFrame | None = None  # eligible runs with their ranks
+
+
+@dataclass
+class Stability:
+    """Bootstrap stability of the chosen model."""
+
+    n_resamples: int
+    ari_mean: float
+    ari_std: float
+    jaccard: dict[int, float]  # cluster id -> mean best-match Jaccard
+    verdicts: dict[int, str] = field(default_factory=dict)  # "solid" | "moderate" | "fragile"
+
+
+@dataclass
+class Profile:
+    """Per-cluster description on the raw feature scale.
+
+    Index of every table is the cluster id (NOISE included when present, so
+    sizes add up to the number of units analysed).
+    """
+
+    unit: str
+    n_units: int
+    summary: pd.DataFrame  # size, share, revenue, revenue_share
+    means: pd.DataFrame  # cluster x feature
+    medians: pd.DataFrame
+    totals: pd.DataFrame
+    standardized: pd.DataFrame  # (cluster mean - population mean) / population std
+    population_mean: pd.Series
+    population_median: pd.Series
+    population_std: pd.Series
+    features: list[str]  # features profiled (all numeric available)
+    clustered_on: list[str]  # features the model was fitted on
+    top_categories: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
+    region_mix: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
+
+
+@dataclass
+class ClusterLabel:
+    """Name, description and strategies of one cluster (generated or edited)."""
+
+    cluster: int
+    name: str
+    description: str
+    strategies: list[str]
+    kpis: list[str] = field(default_factory=list)
+    persona: str | None = None  # playbook key when a persona matched
+    distinctive: list[str] = field(default_factory=list)  # features, most distinctive first
+    edited: bool = False
+    suppress_warnings: bool = False
+
+
+@dataclass
+class ConsistencyWarning:
+    """An edited or generated label that contradicts the numbers."""
+
+    cluster: int
+    claim: str  # the word or phrase in the label, e.g. "high value"
+    feature: str
+    level: str  # the level the data gives, e.g. "very low"
+    message: str  # one sentence naming claim and contradicting number
+    suppressed: bool = False
