@@ -33,7 +33,6 @@ UNITS = ("customer", "row")
 SCALINGS = ("none", "standard", "minmax", "robust")
 PAGE_SIZES = ("A4", "Letter")
 DEFAULT_ALGORITHMS = ["kmeans", "gmm", "agglomerative", "birch", "dbscan", "hdbscan"]
-DEFAULT_FEATURES = ["recency_days", "frequency", "monetary", "avg_unit_price", "tenure_days"]
 
 
 @dataclass

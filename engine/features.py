@@ -1,0 +1,296 @@
+"""The customer-feature catalogue and the feature matrix clustering runs on.
+
+Customer features are aggregates of the canonical transaction lines (see
+``engine.results.CANONICAL_COLUMNS``), computed with vectorised group-bys. Two
+conventions matter for every number the report quotes:
+
+* the reference date ("as of") is the day after the last date in the data, not
+  today, unless the analyst gives one: recency from today would be thousands of
+  days for every customer of an old export;
+* return / cancellation lines (``is_return``) are netted out of monetary and
+  total_quantity but never count as orders or as purchases.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from engine.aggregate import (
+    SHARE_PREFIX,
+    aggregate_transactions,
+    category_names,
+    no_customer_id_error,
+    present_columns,
+)
+from engine.errors import InputError
+from engine.project import FeatureSpec
+from engine.results import Dataset, FeatureDef, FeatureMatrix
+from engine.scaling import apply_log, auto_log, constant_warnings, fill_missing, scale
+
+FEATURES: dict[str, FeatureDef] = {
+    f.name: f
+    for f in (
+        FeatureDef("recency_days", "Recency", "Days from the last purchase to the reference date "
+                   "(the day after the last date in the data, unless given).", "days", True,
+                   ("customer_id", "date")),
+        FeatureDef("frequency", "Frequency", "Distinct orders, return lines excluded (order id, else purchase "
+                   "timestamp, else line).", "orders", True, ("customer_id",)),
+        FeatureDef("monetary", "Monetary", "Net revenue: purchases minus returns.", "currency", True,
+                   ("customer_id", "amount")),
+        FeatureDef("total_quantity", "Total quantity", "Items bought minus items returned.", "items", True,
+                   ("customer_id", "quantity")),
+        FeatureDef("avg_order_value", "Average order value", "Revenue of purchase lines divided by orders.",
+                   "currency", True, ("customer_id", "amount")),
+        FeatureDef("avg_unit_price", "Average unit price", "Price paid per item, weighted by quantity "
+                   "(purchase revenue / purchased items).", "currency", True, ("customer_id", "quantity", "amount")),
+        FeatureDef("avg_items_per_order", "Items per order", "Purchased items divided by orders.", "items", True,
+                   ("customer_id", "quantity")),
+        FeatureDef("tenure_days", "Tenure", "Days from signup (else first purchase) to the reference date.",
+                   "days", False, ("customer_id", "date")),
+        FeatureDef("mean_days_between_orders", "Days between orders", "Mean gap between distinct purchase days; "
+                   "with a single purchase day: the longer of the days since it and the median gap of repeat "
+                   "customers.", "days", True, ("customer_id", "date")),
+        FeatureDef("distinct_products", "Distinct products", "Different products bought.", "products", True,
+                   ("customer_id", "product_id")),
+        FeatureDef("region", "Region", "Customer's region or country (a profile attribute, not clustered on).",
+                   "category", False, ("customer_id", "region")),
+    )
+}
+CATEGORICAL_FEATURES = ("region",)
+DEFAULT_CUSTOMER_FEATURES = (
+    "recency_days", "frequency", "monetary", "avg_items_per_order", "avg_unit_price", "tenure_days",
+)
+_ID_NAME = re.compile(r"(^|[_\s\-.])(id|key|code|no|nr|number|zip|postcode)$|[a-z](ID|Id)$|^(id|index)$|^unnamed",
+                      re.IGNORECASE)
+_ID_ROLES = ("customer_id", "order_id", "product_id")
+
+
+def feature_def(name: str) -> FeatureDef | None:
+    """Catalogue entry for ``name``, including the data-dependent ``share_<Category>`` features."""
+    if name in FEATURES:
+        return FEATURES[name]
+    if name.startswith(SHARE_PREFIX):
+        category = name[len(SHARE_PREFIX):].replace("_", " ")
+        return FeatureDef(name, f"Share of spend: {category}", f"Part of purchase revenue spent on {category}.",
+                          "share", False, ("customer_id", "amount", "category"))
+    return None
+
+
+def customer_features(
+    dataset: Dataset, as_of=None
+) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """Every available numeric customer feature, the categorical attributes, and category shares.
+
+    Returns ``(table, attributes, category_shares)``, each indexed by customer id
+    (customers with at least one transaction line, sorted). ``table`` also holds
+    the ``share_<Category>`` columns; ``category_shares`` holds the same shares
+    with the category names as columns (None without categories).
+    """
+    if dataset.shape == "rows":
+        raise no_customer_id_error()
+    if dataset.shape == "customer_table" or dataset.transactions is None:
+        return _customer_table(dataset)
+    return aggregate_transactions(dataset, as_of)
+
+
+def available_features(dataset: Dataset, unit: str) -> list[str]:
+    """Names the analyst can select for this data and unit, in catalogue order."""
+    _check_unit(unit)
+    if unit == "row":
+        return list(_row_table(dataset).columns)
+    if dataset.shape == "rows":
+        raise no_customer_id_error()
+    if dataset.shape == "customer_table" or dataset.transactions is None:
+        return list(_customer_table(dataset)[0].columns)
+    present = present_columns(dataset)
+    names = [
+        f.name for f in FEATURES.values()
+        if f.name not in CATEGORICAL_FEATURES and all(col in present for col in f.needs)
+    ]
+    if {"amount", "category"} <= present:
+        names += list(category_names(dataset.transactions).values())
+    return names
+
+
+def default_features(dataset: Dataset, unit: str) -> list[str]:
+    """The features used when the analyst picks none: RFM plus basket, price level and tenure."""
+    available = available_features(dataset, unit)
+    if unit == "customer" and dataset.shape == "transactions" and dataset.transactions is not None:
+        return [name for name in DEFAULT_CUSTOMER_FEATURES if name in available]
+    return available
+
+
+def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None) -> FeatureMatrix:
+    """Features → missing values filled → log1p → scaling, with every choice recorded.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Loaded data (engine.dataset.load_dataset).
+    spec : FeatureSpec
+        ``selected`` (None: :func:`default_features`), ``log`` (None: skewed
+        features automatically) and ``scaling``.
+    unit : str
+        "customer" (one row per customer) or "row" (the main table's rows as they are).
+    as_of : date-like, optional
+        Reference date for recency and tenure; default the day after the last date.
+    """
+    _check_unit(unit)
+    catalogue = unit == "customer" and dataset.shape == "transactions" and dataset.transactions is not None
+    if unit == "customer":
+        if dataset.shape == "rows":
+            raise no_customer_id_error()
+        table, attributes, category_shares = customer_features(dataset, as_of)
+        revenue = _customer_revenue(dataset, table)
+    else:
+        table, attributes, category_shares = _row_table(dataset), None, None
+        revenue = _row_revenue(dataset)
+    if len(table) < 3:
+        raise InputError(
+            f"There are only {len(table)} {unit}s to cluster; at least 3 are needed, so check the data and its filters."
+        )
+    available = list(table.columns)
+    selected = list(dict.fromkeys(spec.selected)) if spec.selected is not None else default_features(dataset, unit)
+    _check_selected(selected, available, unit)
+    values, warnings = fill_missing(table[selected], unit)
+    warnings += constant_warnings(values, unit)
+    if spec.log is None:
+        skewed = {name: (feature_def(name).skewed if catalogue and feature_def(name) else None) for name in selected}
+        log_names = auto_log(values, skewed)
+    else:
+        unknown = [name for name in spec.log if name not in available]
+        if unknown:
+            raise InputError(
+                f"features.log names {unknown[0]!r}, which is not an available feature; available: "
+                f"{', '.join(available)}.", field="features.log",
+            )
+        log_names = [name for name in selected if name in spec.log]
+    values, log_warnings = apply_log(values, log_names, explicit=spec.log is not None)
+    X = scale(values, spec.scaling)
+    labels = {name: (feature_def(name).label if catalogue and feature_def(name) else name) for name in available}
+    if category_shares is not None:  # the categories as written in the data, not as in the feature key
+        share_columns = table.columns[len(table.columns) - category_shares.shape[1]:]
+        labels.update({c: f"Share of spend: {cat}" for c, cat in zip(share_columns, category_shares.columns, strict=True)})
+    return FeatureMatrix(
+        table=table, X=X, names=selected, unit=unit, scaling=spec.scaling, log=log_names, labels=labels,
+        revenue=revenue, attributes=attributes, category_shares=category_shares,
+        warnings=warnings + log_warnings,
+    )
+
+
+# ---- helpers -----------------------------------------------------------------
+
+def _check_unit(unit: str) -> None:
+    if unit not in ("customer", "row"):
+        raise InputError(f"data.unit is {unit!r}; allowed values are customer, row.", field="data.unit")
+
+
+def _check_selected(selected: list[str], available: list[str], unit: str) -> None:
+    if not selected:
+        raise InputError(
+            f"No features are selected; choose at least one of: {', '.join(available) or '(none available)'}.",
+            field="features.selected",
+        )
+    for name in selected:
+        if name in available:
+            continue
+        if name in CATEGORICAL_FEATURES and unit == "customer":
+            raise InputError(
+                f"Feature {name!r} is a category shown in the cluster profiles, not a number to cluster on; "
+                "remove it from features.selected.", field="features.selected",
+            )
+        raise InputError(
+            f"Feature {name!r} is not available for unit {unit!r}; available: {', '.join(available)}.",
+            field="features.selected",
+        )
+
+
+def _main_table(dataset: Dataset):
+    """TableInfo of the table behind ``dataset.rows`` (matching columns, else the first data table)."""
+    columns = [str(c) for c in dataset.rows.columns]
+    for info in dataset.tables:
+        if list(info.columns) == columns:
+            return info
+    for info in dataset.tables:
+        if info.kind in ("transactions", "customer_table"):
+            return info
+    return None
+
+
+def _numeric_columns(frame: pd.DataFrame, exclude: set[str]) -> list[str]:
+    """Numeric columns that are measurements, not identifiers or row numbers."""
+    names = []
+    for name in frame.columns:
+        column = frame[name]
+        if str(name) in exclude or _ID_NAME.search(str(name)):
+            continue
+        if not pd.api.types.is_numeric_dtype(column) or pd.api.types.is_bool_dtype(column):
+            continue
+        if pd.api.types.is_integer_dtype(column) and len(column) > 2 and column.is_unique and (
+            column.is_monotonic_increasing or column.is_monotonic_decreasing
+        ):
+            continue  # a running number
+        names.append(str(name))
+    return names
+
+
+def _row_table(dataset: Dataset) -> pd.DataFrame:
+    info = _main_table(dataset)
+    exclude = {info.roles[r] for r in _ID_ROLES if info and r in info.roles}
+    columns = _numeric_columns(dataset.rows, exclude)
+    table = dataset.rows[columns].astype("float64").reset_index(drop=True)
+    table.index.name = "row"
+    return table
+
+
+def _row_revenue(dataset: Dataset) -> pd.Series | None:
+    info = _main_table(dataset)
+    roles = info.roles if info else {}
+    rows = dataset.rows
+    if roles.get("amount") in rows.columns:
+        revenue = pd.to_numeric(rows[roles["amount"]], errors="coerce")
+    elif roles.get("quantity") in rows.columns and roles.get("unit_price") in rows.columns:
+        revenue = pd.to_numeric(rows[roles["quantity"]], errors="coerce") * pd.to_numeric(
+            rows[roles["unit_price"]], errors="coerce")
+    else:
+        return None
+    return revenue.astype("float64").reset_index(drop=True).rename("revenue").rename_axis("row")
+
+
+def _customer_table(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame | None, None]:
+    """One row per customer as given: numeric columns are the features, region the attribute.
+
+    The main table as loaded (``dataset.rows``, indexed by its customer id
+    column) is preferred, since it keeps every column; ``dataset.customers`` is
+    the fallback.
+    """
+    info = _main_table(dataset)
+    roles = info.roles if info else {}
+    if roles.get("customer_id") in dataset.rows.columns:
+        id_column = roles["customer_id"]
+        frame = dataset.rows[dataset.rows[id_column].notna()]
+        frame = frame.set_index(frame[id_column].astype("str")).drop(columns=id_column)
+    elif dataset.customers is not None:
+        frame = dataset.customers
+    else:
+        raise no_customer_id_error()
+    frame = frame.rename_axis("customer_id")
+    exclude = {roles[r] for r in _ID_ROLES if r in roles}
+    table = frame[_numeric_columns(frame, exclude)].astype("float64")
+    region_column = roles.get("region") if roles.get("region") in frame.columns else "region"
+    attributes = None
+    if region_column in frame.columns:
+        attributes = pd.DataFrame({"region": frame[region_column].astype("str").to_numpy()}, index=frame.index)
+    return table, attributes, None
+
+
+def _customer_revenue(dataset: Dataset, table: pd.DataFrame) -> pd.Series | None:
+    if "monetary" in table.columns:
+        return table["monetary"].rename("revenue")
+    info = _main_table(dataset)
+    amount = info.roles.get("amount") if info else None
+    if amount in table.columns:
+        return table[amount].rename("revenue")
+    return None
