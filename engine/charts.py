@@ -1,0 +1,392 @@
+"""Altair chart specs, built once and shown in the app or embedded as SVG in the report.
+
+Every chart carries its data inline (no URLs), stays under Altair's 5,000-row
+limit (scatters are sampled, histograms binned here), colours clusters from one
+fixed palette (cluster ``c`` always gets ``PALETTE[c]``; noise is grey and
+called "Unassigned"), and is sized for an A4 page (~520 px wide). Charts come
+back already configured, so they cannot be concatenated further.
+"""
+
+from __future__ import annotations
+
+import re
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from engine.errors import InputError
+from engine.profiles import cluster_name
+from engine.projection import METHODS, Projection, stratified_sample
+from engine.results import NOISE, Profile, Stability
+
+MAX_ROWS = 5000  # Altair's default limit on inline rows per chart
+WIDTH = 520
+# Tableau 10, then its lighter companions: clusters 0..19 get distinct colours.
+PALETTE = (
+    "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+    "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63", "#d4a6c8", "#fabfd2", "#d7b5a6", "#79706e",
+)
+NOISE_COLOR = "#c7c7c7"
+ALGORITHM_PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c", "#7f7f7f")
+CORRELATION_MAX_FEATURES = 70  # 70 x 70 cells stays under MAX_ROWS
+# Short panel titles; the direction comes from engine.metrics.METRICS (direction is data).
+METRIC_SHORT_TITLES = {
+    "davies_bouldin": "Davies-Bouldin",
+    "calinski_harabasz": "Calinski-Harabasz",
+    "inertia": "Inertia",
+}
+
+
+def cluster_color(cluster: int) -> str:
+    """The fixed colour of a cluster id in every chart."""
+    return NOISE_COLOR if cluster == NOISE else PALETTE[cluster % len(PALETTE)]
+
+
+def metric_vs_k_chart(
+    comparison_table: pd.DataFrame,
+    metrics=("davies_bouldin", "silhouette", "calinski_harabasz", "inertia"),
+    algorithm_labels: dict[str, str] | None = None,
+) -> alt.TopLevelMixin:
+    """One small panel per metric, one line per algorithm over k; failed runs left out.
+
+    Runs without a requested k (density methods) are drawn as single diamonds
+    at the number of clusters they found.
+    """
+    from engine.metrics import METRICS  # lazy: keeps scikit-learn out of a bare chart import
+
+    table = comparison_table
+    if "status" in table.columns:
+        table = table[table["status"] != "failed"]
+    if table.empty or "algorithm" not in table.columns:
+        return _message_chart("Model comparison", "No successful runs to compare.")
+    algorithm_labels = algorithm_labels or {}
+    k = pd.to_numeric(table["k"], errors="coerce") if "k" in table.columns else pd.Series(np.nan, index=table.index)
+    found = pd.to_numeric(table.get("n_clusters", pd.Series(np.nan, index=table.index)), errors="coerce")
+    base = pd.DataFrame({
+        "algorithm": [algorithm_labels.get(a, a) for a in table["algorithm"]],
+        "k": k.where(k.notna(), found).to_numpy(dtype=float),
+        "swept": k.notna().to_numpy(),
+    })
+    algorithms = list(dict.fromkeys(base["algorithm"]))
+    color = alt.Color(
+        "algorithm:N", title="Algorithm",
+        scale=alt.Scale(domain=algorithms, range=[ALGORITHM_PALETTE[i % 8] for i in range(len(algorithms))]),
+    )
+    panels = []
+    for metric in metrics:
+        if metric not in table.columns:
+            continue
+        data = base.assign(value=pd.to_numeric(table[metric], errors="coerce").to_numpy(dtype=float))
+        data = data[np.isfinite(data["value"]) & (data["k"] >= 1)].round({"value": 4})
+        if data.empty:
+            continue
+        name, direction = _metric_title(metric, METRICS)
+        encode = {
+            "x": alt.X("k:Q", title="Number of clusters (k)", axis=alt.Axis(tickMinStep=1, format="d")),
+            "y": alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
+                       axis=alt.Axis(format="~s" if data["value"].abs().max() >= 1e4 else "~r")),
+            "color": color,
+            "tooltip": ["algorithm:N", alt.Tooltip("k:Q", title="k"), alt.Tooltip("value:Q", title=name)],
+        }
+        layers = []
+        if data["swept"].any():
+            layers.append(alt.Chart(data[data["swept"]]).mark_line(point=True, strokeWidth=1.5).encode(**encode))
+        if (~data["swept"]).any():
+            layers.append(alt.Chart(data[~data["swept"]]).mark_point(shape="diamond", filled=True, size=70).encode(**encode))
+        title = f"{name} ({direction})" if direction else name
+        panels.append(alt.layer(*layers).properties(title=title, width=205, height=140))
+    if not panels:
+        return _message_chart("Model comparison", "No successful runs to compare.")
+    chart = alt.concat(*panels, columns=2).resolve_scale(y="independent", color="shared")
+    subtitle = "One line per algorithm; failed runs are left out."
+    if (~base["swept"]).any():
+        subtitle += " Diamonds: density methods, at the number of clusters they found."
+    return _finish(chart.properties(title=_title("Model comparison by number of clusters", subtitle)))
+
+
+def cluster_scatter_chart(projection: Projection, names: dict[int, str] | None = None) -> alt.TopLevelMixin:
+    """The clusters in two dimensions, coloured by cluster; noise grey, drawn underneath."""
+    frame = projection.frame
+    has_clusters = frame["cluster"].notna().all()
+    if len(frame) > MAX_ROWS:
+        labels = frame["cluster"].to_numpy(dtype=int) if has_clusters else None
+        frame = frame.iloc[stratified_sample(labels, len(frame), MAX_ROWS, projection.seed)]
+    clusters = frame["cluster"].to_numpy(dtype=int) if has_clusters else np.zeros(len(frame), dtype=int)
+    data = pd.DataFrame({"x": frame["x"].round(4).to_numpy(), "y": frame["y"].round(4).to_numpy(), "c": clusters})
+    data = data.iloc[np.argsort(data["c"] != NOISE, kind="stable")]  # noise first = underneath
+    display = _display_names(_ordered_ids(clusters), names) if has_clusters else {0: "All points"}
+    data["cluster"] = data["c"].map(display).astype(str)
+    x_title, y_title = projection.axis_titles
+    shown = f"{len(data):,} of {projection.n_points:,} points shown"
+    if projection.n_fitted < projection.n_points:
+        shown += f"; {METHODS[projection.method]} fitted on a stratified sample of {projection.n_fitted:,}"
+    elif len(data) < projection.n_points:
+        shown += " (stratified sample)"
+    color = _cluster_color_encoding(display) if has_clusters else alt.value(PALETTE[0])
+    chart = alt.Chart(data[["x", "y", "cluster"]]).mark_circle(size=16, opacity=0.75).encode(
+        x=alt.X("x:Q", title=x_title, axis=alt.Axis(labels=False, ticks=False)),
+        y=alt.Y("y:Q", title=y_title, axis=alt.Axis(labels=False, ticks=False)),
+        color=color,
+        tooltip=["cluster:N"],
+    )
+    title = _title(f"Clusters in two dimensions ({METHODS[projection.method]})", shown)
+    return _finish(chart.properties(width=WIDTH - 120, height=360, title=title))
+
+
+def sizes_chart(profile: Profile, names: dict[int, str] | None = None) -> alt.TopLevelMixin:
+    """Share of units next to share of revenue for each cluster (grouped bars)."""
+    unit = "customers" if profile.unit == "customer" else "rows"
+    summary = profile.summary
+    ids = [int(c) for c in summary.index]
+    display = _display_names(ids, names)
+    measures = {f"Share of {unit}": summary["share"]}
+    has_revenue = summary["revenue_share"].notna().any()
+    if has_revenue:
+        measures["Share of revenue"] = summary["revenue_share"]
+    data = pd.DataFrame([
+        {"cluster": display[c], "measure": m, "value": round(float(values.loc[c]), 4), "text": _percent(values.loc[c])}
+        for c in ids for m, values in measures.items() if pd.notna(values.loc[c])
+    ])
+    order = [display[c] for c in ids]
+    encode = {
+        "x": alt.X("cluster:N", sort=order, title=None, axis=alt.Axis(labelAngle=0 if len(ids) <= 6 else -30,
+                                                                      labelLimit=110)),
+        "xOffset": alt.XOffset("measure:N", sort=list(measures)),
+        "y": alt.Y("value:Q", title="Share of total", axis=alt.Axis(format="%")),
+    }
+    bars = alt.Chart(data).mark_bar().encode(
+        **encode,
+        color=_cluster_color_encoding(display, legend=False),
+        opacity=alt.Opacity("measure:N", title=None, sort=list(measures),
+                            scale=alt.Scale(domain=list(measures), range=[1.0, 0.45][: len(measures)]),
+                            legend=alt.Legend(orient="top")),
+    )
+    text = alt.Chart(data).mark_text(dy=-6, fontSize=9, color="#333").encode(**encode, text="text:N")
+    subtitle = f"{profile.n_units:,} {unit} in total" + ("" if has_revenue else "; revenue is not known for this data")
+    return _finish(alt.layer(bars, text).properties(
+        width=WIDTH - 80, height=240, title=_title(f"Cluster sizes: {unit} and revenue", subtitle)))
+
+
+def heatmap_chart(
+    profile: Profile,
+    names: dict[int, str] | None = None,
+    features: list[str] | None = None,
+    labels: dict[str, str] | None = None,
+) -> alt.TopLevelMixin:
+    """Standardized cluster means (z-scores) as a diverging heatmap with the values written in."""
+    features = list(features) if features is not None else list(profile.features)
+    missing = [f for f in features if f not in profile.standardized.columns]
+    if missing:
+        raise InputError(f"Feature {missing[0]!r} is not in the profile; choose from {', '.join(profile.features)}.")
+    labels = {**profile.feature_labels, **(labels or {})}
+    ids = [int(c) for c in profile.standardized.index]
+    display = _display_names(ids, names)
+    data = pd.DataFrame([
+        {"cluster": display[c], "feature": labels.get(f, f), "value": round(float(profile.standardized.loc[c, f]), 2)}
+        for c in ids for f in features
+    ])
+    limit = float(min(3.0, max(1.0, data["value"].abs().max() if len(data) else 1.0)))
+    base = alt.Chart(data).encode(
+        x=alt.X("feature:N", sort=[labels.get(f, f) for f in features], title=None,
+                axis=alt.Axis(labelAngle=-35 if len(features) > 4 else 0, labelAlign="left" if len(features) > 4 else "center",
+                              labelLimit=120, orient="top")),
+        y=alt.Y("cluster:N", sort=[display[c] for c in ids], title=None, axis=alt.Axis(labelLimit=160)),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("value:Q", title="SD from mean",
+                        scale=alt.Scale(scheme="blueorange", domain=[-limit, limit], domainMid=0, clamp=True)),
+    )
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text("value:Q", format="+.2f"),
+        color=alt.condition(f"abs(datum.value) > {0.65 * limit}", alt.value("white"), alt.value("#222")),
+    )
+    unit = "customer" if profile.unit == "customer" else "row"
+    subtitle = f"Cluster mean minus overall mean, in standard deviations (0 = the average {unit}); colours capped at ±{limit:g}"
+    return _finish(alt.layer(cells, text).properties(
+        width=min(WIDTH - 140, 70 * len(features)), height=28 * max(1, len(ids)),
+        title=_title("How each cluster differs from the average", subtitle)))
+
+
+def distribution_chart(table: pd.DataFrame, feature: str, label: str, unit: str = "customer") -> alt.TopLevelMixin:
+    """Histogram of one feature, binned here so any number of rows fits.
+
+    When a few extreme values would squash every other bar into one, values
+    above the 99th percentile are counted in the last bar (the subtitle says so).
+    """
+    if feature not in table.columns:
+        raise InputError(f"Column {feature!r} is not in the feature table; choose one of {', '.join(map(str, table.columns))}.")
+    raw = pd.to_numeric(table[feature], errors="coerce").to_numpy(dtype=float)
+    values = raw[np.isfinite(raw)]
+    if values.size == 0:
+        raise InputError(f"Column {feature!r} has no numeric values to plot; choose another feature.")
+    low, high = float(values.min()), float(values.max())
+    cap, n_capped = high, 0
+    q99 = float(np.quantile(values, 0.99))
+    if high - q99 > q99 - low > 0:  # the top 1% spans more than the other 99%
+        cap, n_capped = q99, int((values > q99).sum())
+    if cap == low:
+        edges = np.array([low - 0.5, low + 0.5])
+    else:
+        edges = np.histogram_bin_edges(np.clip(values, low, cap), bins="auto")
+        edges = edges if len(edges) <= 41 else np.linspace(low, cap, 41)
+    counts, edges = np.histogram(np.clip(values, low, cap), bins=edges)
+    data = pd.DataFrame({"start": edges[:-1].round(6), "end": edges[1:].round(6), "count": counts})
+    plural = f"{unit}s"
+    subtitle = f"{values.size:,} {plural}"
+    if n_capped:
+        subtitle += f"; {n_capped:,} above {cap:,.4g} are counted in the last bar"
+    if values.size < raw.size:
+        subtitle += f"; {raw.size - values.size:,} missing left out"
+    chart = alt.Chart(data).mark_bar(color=PALETTE[0], stroke="white", strokeWidth=0.5).encode(
+        x=alt.X("start:Q", bin="binned", title=label),
+        x2="end:Q",
+        y=alt.Y("count:Q", title=f"Number of {plural}"),
+        tooltip=[alt.Tooltip("start:Q", title="from"), alt.Tooltip("end:Q", title="to"), "count:Q"],
+    )
+    return _finish(chart.properties(width=WIDTH - 80, height=200, title=_title(f"Distribution of {label}", subtitle)))
+
+
+def correlation_chart(
+    table: pd.DataFrame, features: list[str], labels: dict[str, str] | None = None, method: str = "pearson"
+) -> alt.TopLevelMixin:
+    """Correlation matrix of the features (Pearson or Spearman) with the values written in."""
+    if method not in ("pearson", "spearman"):
+        raise InputError(f"Correlation method {method!r} is unknown; choose pearson or spearman.")
+    missing = [f for f in features if f not in table.columns]
+    if missing:
+        raise InputError(f"Column {missing[0]!r} is not in the feature table; choose from {', '.join(map(str, table.columns))}.")
+    if not 2 <= len(features) <= CORRELATION_MAX_FEATURES:
+        raise InputError(f"{len(features)} features were given; choose between 2 and {CORRELATION_MAX_FEATURES} to correlate.")
+    labels = labels or {}
+    numeric = table[list(features)].apply(pd.to_numeric, errors="coerce")
+    matrix = numeric.corr(method=method)
+    names = [labels.get(f, f) for f in features]
+    data = pd.DataFrame([
+        {"a": labels.get(a, a), "b": labels.get(b, b), "value": round(float(matrix.loc[a, b]), 2)}
+        for a in features for b in features if pd.notna(matrix.loc[a, b])
+    ])
+    base = alt.Chart(data).encode(
+        x=alt.X("a:N", sort=names, title=None, axis=alt.Axis(labelAngle=-35, labelAlign="left", orient="top")),
+        y=alt.Y("b:N", sort=names, title=None),
+    )
+    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
+        color=alt.Color("value:Q", title="Correlation", scale=alt.Scale(scheme="blueorange", domain=[-1, 1])),
+    )
+    text = base.mark_text(fontSize=10 if len(features) <= 12 else 7).encode(
+        text=alt.Text("value:Q", format=".2f"),
+        color=alt.condition("abs(datum.value) > 0.65", alt.value("white"), alt.value("#222")),
+    )
+    side = min(WIDTH - 140, 45 * len(features))
+    subtitle = f"{method.capitalize()} correlation over {len(numeric):,} rows"
+    if len(data) < len(features) ** 2:
+        subtitle += "; blank cells: a feature without variation"
+    return _finish(alt.layer(cells, text).properties(
+        width=side, height=side, title=_title("Correlation between features", subtitle)))
+
+
+def stability_chart(stability: Stability, names: dict[int, str] | None = None) -> alt.TopLevelMixin:
+    """Bootstrap Jaccard per cluster against the 0.6 (fragile) and 0.75 (solid) lines."""
+    ids = sorted(stability.jaccard, key=lambda c: (c == NOISE, c))
+    if not ids:
+        return _message_chart("Cluster stability", "No stability figures were computed.")
+    display = _display_names(ids, names)
+    data = pd.DataFrame([
+        {"cluster": display[c], "jaccard": round(float(stability.jaccard[c]), 3),
+         "verdict": stability.verdicts.get(c, "")}
+        for c in ids
+    ])
+    order = [display[c] for c in ids]
+    bars = alt.Chart(data).mark_bar(size=28).encode(
+        x=alt.X("cluster:N", sort=order, title=None, axis=alt.Axis(labelAngle=0 if len(ids) <= 6 else -30)),
+        y=alt.Y("jaccard:Q", title="Mean Jaccard similarity", scale=alt.Scale(domain=[0, 1])),
+        color=_cluster_color_encoding(display, legend=False),
+        tooltip=["cluster:N", "jaccard:Q", "verdict:N"],
+    )
+    rules_data = pd.DataFrame({"y": [0.6, 0.75], "label": ["0.60: fragile below", "0.75: solid above"]})
+    rules = alt.Chart(rules_data).mark_rule(strokeDash=[4, 3], color="#666").encode(y="y:Q")
+    rule_text = alt.Chart(rules_data).mark_text(align="right", dy=-5, fontSize=9, color="#444").encode(
+        x=alt.value(WIDTH - 80), y="y:Q", text="label:N")
+    subtitle = (f"Best-match Jaccard over {stability.n_resamples} bootstrap resamples; "
+                f"adjusted Rand index {stability.ari_mean:.2f} ± {stability.ari_std:.2f}")
+    return _finish(alt.layer(bars, rules, rule_text).properties(
+        width=WIDTH - 80, height=220, title=_title("Cluster stability", subtitle)))
+
+
+def chart_to_svg(chart: alt.TopLevelMixin | dict) -> str:
+    """Render a chart to standalone SVG text for the report; nothing is fetched, nothing remote kept."""
+    import vl_convert  # lazy: only the report needs the renderer
+
+    spec = chart if isinstance(chart, dict) else chart.to_dict()
+    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+    svg = vl_convert.vegalite_to_svg(
+        spec, vl_version=version if version in vl_convert.get_vegalite_versions() else None, allowed_base_urls=[]
+    )
+    return strip_remote_references(svg)
+
+
+def strip_remote_references(svg: str) -> str:
+    """Drop links and ``url(...)`` references that point outside the SVG (keeps ``#id`` and data: URIs)."""
+    svg = re.sub(r"""\s(?:xlink:)?href\s*=\s*(["'])(?!#|data:).*?\1""", "", svg)
+    svg = re.sub(r"""url\(\s*(["']?)(?!#|data:)[^)]*\)""", "none", svg)
+    return re.sub(r"@import[^;]*;", "", svg)
+
+
+# ---- helpers ---------------------------------------------------------------
+
+
+def _percent(share: float) -> str:
+    """Bar label: whole percent, one decimal below 1% (a 0.15% cluster must not read as 0%)."""
+    if share == 0 or abs(share) >= 0.01:
+        return f"{share:.0%}"
+    return f"{share:.1%}" if abs(share) >= 0.001 else "<0.1%"
+
+
+def _metric_title(metric: str, registry: dict) -> tuple[str, str]:
+    entry = registry.get(metric)
+    name = METRIC_SHORT_TITLES.get(metric, entry.label if entry else metric.replace("_", " ").capitalize())
+    if entry is None:
+        return name, ""
+    direction = "higher is better" if entry.greater_is_better else "lower is better"
+    return name, direction + ("; look for the elbow" if metric == "inertia" else "")
+
+
+def _ordered_ids(clusters) -> list[int]:
+    ids = sorted({int(c) for c in clusters})
+    return [c for c in ids if c != NOISE] + ([NOISE] if NOISE in ids else [])
+
+
+def _display_names(ids: list[int], names: dict[int, str] | None) -> dict[int, str]:
+    """Cluster id -> legend name; a repeated name gets its id appended so legends stay one-to-one."""
+    display, seen = {}, set()
+    for c in ids:
+        name = cluster_name(c, names)
+        display[c] = f"{name} ({c})" if name in seen else name
+        seen.add(display[c])
+    return display
+
+
+def _cluster_color_encoding(display: dict[int, str], legend: bool = True) -> alt.Color:
+    scale = alt.Scale(domain=list(display.values()), range=[cluster_color(c) for c in display])
+    return alt.Color("cluster:N", scale=scale, title="Cluster", legend=alt.Legend() if legend else None)
+
+
+def _title(text: str, subtitle: str) -> alt.TitleParams:
+    return alt.TitleParams(text=text, subtitle=subtitle)
+
+
+def _message_chart(title: str, message: str) -> alt.TopLevelMixin:
+    chart = alt.Chart(pd.DataFrame({"message": [message]})).mark_text(fontSize=12, color="#555").encode(text="message:N")
+    return _finish(chart.properties(width=WIDTH - 80, height=60, title=title))
+
+
+def _finish(chart):
+    """Report defaults: no gridlines or frame, quiet axes, left-aligned titles."""
+    return (
+        chart.configure(background="white", font="Helvetica, Arial, sans-serif")
+        .configure_axis(grid=False, domainColor="#888", tickColor="#888", labelColor="#333",
+                             titleColor="#333", labelFontSize=10, titleFontSize=11, titleFontWeight="normal")
+        .configure_view(stroke=None)
+        .configure_title(anchor="start", fontSize=14, subtitleFontSize=10, subtitleColor="#555")
+        .configure_legend(labelFontSize=10, titleFontSize=11, symbolType="circle")
+    )

@@ -1,0 +1,324 @@
+"""Chart specs: inline data under Altair's row limit, one colour per cluster everywhere, SVG that fetches nothing."""
+
+from __future__ import annotations
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from engine import charts
+from engine.errors import InputError
+from engine.profiles import profile_clusters
+from engine.projection import Projection, project_2d
+from engine.results import NOISE, FeatureMatrix, Stability
+
+N_POINTS = 20_000
+
+
+def _rows(spec: dict) -> int:
+    """Rows embedded in a spec: named datasets plus any inline values."""
+    total = sum(len(v) for v in spec.get("datasets", {}).values())
+
+    def walk(node):
+        nonlocal total
+        if isinstance(node, dict):
+            if isinstance(node.get("data"), dict) and "values" in node["data"]:
+                total += len(node["data"]["values"])
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk({k: v for k, v in spec.items() if k != "datasets"})
+    return total
+
+
+def _urls(node) -> list[str]:
+    """Every ``url`` key anywhere in the spec (external data)."""
+    found = []
+    if isinstance(node, dict):
+        found += [str(v) for k, v in node.items() if k == "url"]
+        for v in node.values():
+            found += _urls(v)
+    elif isinstance(node, list):
+        for v in node:
+            found += _urls(v)
+    return found
+
+
+def _layers(spec: dict) -> list[dict]:
+    out = []
+    for key in ("layer", "concat", "hconcat", "vconcat"):
+        for sub in spec.get(key, []):
+            out += _layers(sub)
+    return out or [spec]
+
+
+def _color_scale(spec: dict) -> dict:
+    for layer in _layers(spec):
+        scale = layer.get("encoding", {}).get("color", {}).get("scale")
+        if scale and "domain" in scale and "range" in scale:
+            return dict(zip(scale["domain"], scale["range"], strict=True))
+    raise AssertionError("no colour scale with a domain")
+
+
+@pytest.fixture(scope="module")
+def big():
+    """20,000 customers in four clusters, a 3-customer cluster and 30 noise points."""
+    rng = np.random.default_rng(11)
+    labels = rng.integers(0, 4, N_POINTS)
+    labels[:30] = NOISE
+    labels[30:33] = 4
+    table = pd.DataFrame(
+        {
+            "recency_days": rng.integers(1, 400, N_POINTS).astype(float),
+            "frequency": rng.poisson(3, N_POINTS) + 1.0,
+            "monetary": rng.lognormal(5, 1, N_POINTS),
+        }
+    )
+    X = np.log1p(table.to_numpy())
+    X = (X - X.mean(0)) / X.std(0)
+    features = FeatureMatrix(
+        table=table, X=X, names=list(table.columns), unit="customer", scaling="standard", log=["monetary"],
+        labels={"recency_days": "Recency (days)", "frequency": "Orders", "monetary": "Spend"},
+        revenue=table["monetary"],
+    )
+    profile = profile_clusters(features, labels)
+    projection = project_2d(X, "pca", seed=1, max_points=N_POINTS, labels=labels)  # all 20,000 kept
+    stability = Stability(10, 0.81, 0.04, {0: 0.9, 1: 0.7, 2: 0.55, 3: 0.8, 4: 0.3},
+                          {0: "solid", 1: "moderate", 2: "fragile", 3: "solid", 4: "fragile"})
+    comparison = pd.DataFrame(
+        [{"algorithm": a, "k": k, "n_clusters": k, "davies_bouldin": 1.0 / k, "silhouette": 0.1 * k,
+          "calinski_harabasz": 100.0 * k, "inertia": 1e5 / k, "status": "ok"}
+         for a in ("kmeans", "gmm") for k in range(2, 11)]
+        + [{"algorithm": "dbscan", "k": None, "n_clusters": 5, "davies_bouldin": 0.8, "silhouette": 0.3,
+            "calinski_harabasz": 90.0, "status": "ok"},
+           {"algorithm": "hdbscan", "k": None, "n_clusters": 0, "status": "failed"}]
+    )
+    names = {0: "Loyal", 1: "Lapsed", 2: "New", 3: "Bargain", 4: "Whales"}
+    built = {
+        "metric_vs_k": charts.metric_vs_k_chart(comparison, algorithm_labels={"kmeans": "k-means"}),
+        "scatter": charts.cluster_scatter_chart(projection, names),
+        "sizes": charts.sizes_chart(profile, names),
+        "heatmap": charts.heatmap_chart(profile, names),
+        "distribution": charts.distribution_chart(table, "monetary", "Spend (currency)"),
+        "correlation": charts.correlation_chart(table, list(table.columns), features.labels),
+        "stability": charts.stability_chart(stability, names),
+    }
+    return {"charts": built, "labels": labels, "projection": projection, "profile": profile, "table": table,
+            "names": names, "comparison": comparison}
+
+
+CHARTS = ["metric_vs_k", "scatter", "sizes", "heatmap", "distribution", "correlation", "stability"]
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_every_chart_fits_altair_row_limit_with_inline_data(big, name):
+    spec = big["charts"][name].to_dict()  # to_dict itself raises MaxRowsError above 5,000 rows
+    assert 0 < _rows(spec) <= charts.MAX_ROWS
+    assert _urls(spec) == []
+
+
+@pytest.mark.parametrize("name", CHARTS)
+def test_every_chart_renders_to_svg(big, name):
+    svg = charts.chart_to_svg(big["charts"][name])
+    assert svg.lstrip().startswith("<svg")
+    assert "href=\"http" not in svg and "url(http" not in svg
+    assert 'width="' in svg
+
+
+def test_scatter_samples_to_the_cap_and_keeps_the_tiny_cluster(big):
+    spec = big["charts"]["scatter"].to_dict()
+    (values,) = spec["datasets"].values()
+    assert len(values) == charts.MAX_ROWS
+    counts = pd.Series([v["cluster"] for v in values]).value_counts()
+    assert counts["Whales"] == 3 and counts["Unassigned"] == 30
+    assert values[0]["cluster"] == "Unassigned"  # noise drawn first, underneath
+    assert "5,000 of 20,000 points shown" in spec["title"]["subtitle"]
+
+
+def test_cluster_colours_are_the_same_in_every_chart(big):
+    expected = {"Loyal": charts.PALETTE[0], "Lapsed": charts.PALETTE[1], "New": charts.PALETTE[2],
+                "Bargain": charts.PALETTE[3], "Whales": charts.PALETTE[4]}
+    for name in ("scatter", "sizes", "stability"):
+        scale = _color_scale(big["charts"][name].to_dict())
+        assert {k: v for k, v in scale.items() if k != "Unassigned"} == expected, name
+    assert _color_scale(big["charts"]["scatter"].to_dict())["Unassigned"] == charts.NOISE_COLOR
+
+
+def test_colour_follows_cluster_id_not_position():
+    proj = Projection(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "row": [0, 1],
+                                    "cluster": pd.array([2, 7], dtype="Int64")}), "pca", 2, 2, False, 0, (0.6, 0.4))
+    scale = _color_scale(charts.cluster_scatter_chart(proj, {2: "A"}).to_dict())
+    assert scale == {"A": charts.PALETTE[2], "Cluster 7": charts.PALETTE[7]}
+
+
+def test_repeated_names_stay_distinct_in_the_legend():
+    proj = Projection(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0], "row": [0, 1],
+                                    "cluster": pd.array([0, 1], dtype="Int64")}), "tsne", 2, 2, False, 0)
+    spec = charts.cluster_scatter_chart(proj, {0: "Loyal", 1: "Loyal"}).to_dict()
+    assert list(_color_scale(spec)) == ["Loyal", "Loyal (1)"]
+    assert spec["encoding"]["x"]["title"] == "t-SNE 1"
+
+
+def test_metric_panels_state_direction_and_skip_failed_runs(big):
+    spec = big["charts"]["metric_vs_k"].to_dict()
+    titles = [panel["title"] for panel in spec["concat"]]
+    assert titles == [
+        "Davies-Bouldin (lower is better)", "Silhouette (higher is better)",
+        "Calinski-Harabasz (higher is better)", "Inertia (lower is better; look for the elbow)",
+    ]
+    rows = [r for values in spec["datasets"].values() for r in values]
+    assert "hdbscan" not in {r["algorithm"] for r in rows}
+    assert "k-means" in {r["algorithm"] for r in rows}
+    dbscan = [r for r in rows if r["algorithm"] == "dbscan"]
+    assert dbscan and all(r["k"] == 5 for r in dbscan)  # drawn at the number of clusters found
+    # dbscan has no inertia: 3 metrics for it, 4 x 9 for each of the two swept algorithms.
+    assert len(rows) == 2 * 9 * 4 + 3
+
+
+@pytest.mark.parametrize(
+    "table",
+    [pd.DataFrame([{"algorithm": "kmeans", "k": 3, "n_clusters": 0, "status": "failed"}]),
+     pd.DataFrame([{"algorithm": "kmeans", "k": 3, "n_clusters": 3, "status": "ok"}]),  # no metric columns
+     pd.DataFrame()],
+)
+def test_metric_chart_with_nothing_to_plot_says_so(table):
+    spec = charts.metric_vs_k_chart(table).to_dict()
+    (values,) = spec["datasets"].values()
+    assert values == [{"message": "No successful runs to compare."}]
+
+
+def test_sizes_chart_pairs_customer_and_revenue_shares(big):
+    profile = big["profile"]
+    spec = big["charts"]["sizes"].to_dict()
+    rows = [r for values in spec["datasets"].values() for r in values]
+    customers = {r["cluster"]: r["value"] for r in rows if r["measure"] == "Share of customers"}
+    revenue = {r["cluster"]: r["value"] for r in rows if r["measure"] == "Share of revenue"}
+    assert sum(customers.values()) == pytest.approx(1.0, abs=1e-3)
+    assert sum(revenue.values()) == pytest.approx(1.0, abs=1e-3)
+    assert customers["Whales"] == pytest.approx(3 / N_POINTS, abs=1e-4)
+    assert {r["text"] for r in rows if r["cluster"] == "Whales" and r["measure"] == "Share of customers"} == {"<0.1%"}
+    assert customers["Loyal"] == pytest.approx(profile.summary.loc[0, "share"], abs=1e-4)
+
+
+def test_heatmap_shows_standardized_means_centred_at_zero(big):
+    spec = big["charts"]["heatmap"].to_dict()
+    rows = [r for values in spec["datasets"].values() for r in values]
+    z = big["profile"].standardized
+    cell = next(r for r in rows if r["cluster"] == "Whales" and r["feature"] == "Spend")
+    assert cell["value"] == pytest.approx(z.loc[4, "monetary"], abs=0.01)
+    scale = next(layer["encoding"]["color"]["scale"] for layer in spec["layer"] if "scale" in layer["encoding"]["color"])
+    assert scale["domainMid"] == 0 and scale["domain"][0] == -scale["domain"][1]
+    assert len(rows) == 6 * 3  # 5 clusters + noise, 3 features
+
+
+def test_heatmap_refuses_an_unknown_feature(big):
+    with pytest.raises(InputError, match="'margin' is not in the profile"):
+        charts.heatmap_chart(big["profile"], features=["margin"])
+
+
+def test_distribution_bins_by_hand_and_groups_a_far_tail():
+    # 0..998 and 1,000,000: the 99th percentile is 989 + 0.01 * (990 - 989) = 989.01 (linear
+    # interpolation at position 0.99 * 999 = 989.01). The tail above it (990..998 and the million,
+    # 10 values) spans far more than the rest, so it is counted in the last bar and the axis stops there.
+    values = np.append(np.arange(999, dtype=float), 1_000_000.0)
+    spec = charts.distribution_chart(pd.DataFrame({"spend": values}), "spend", "Spend").to_dict()
+    (rows,) = spec["datasets"].values()
+    assert sum(r["count"] for r in rows) == 1000
+    assert rows[0]["start"] == 0 and rows[-1]["end"] == pytest.approx(989.01)
+    assert rows[-1]["count"] >= 10
+    assert "10 above 989 are counted in the last bar" in spec["title"]["subtitle"]
+
+
+def test_distribution_without_a_far_tail_keeps_the_full_range():
+    values = np.arange(100, dtype=float)
+    spec = charts.distribution_chart(pd.DataFrame({"spend": values}), "spend", "Spend").to_dict()
+    (rows,) = spec["datasets"].values()
+    assert rows[0]["start"] == 0 and rows[-1]["end"] == 99
+    assert spec["title"]["subtitle"] == "100 customers"
+
+
+def test_distribution_of_many_rows_is_pre_binned(big):
+    spec = big["charts"]["distribution"].to_dict()
+    (rows,) = spec["datasets"].values()
+    assert len(rows) <= 40 and sum(r["count"] for r in rows) == N_POINTS
+
+
+def test_distribution_of_a_constant_and_with_missing_values():
+    spec = charts.distribution_chart(pd.DataFrame({"v": [5.0, 5.0, np.nan]}), "v", "V", unit="row").to_dict()
+    (rows,) = spec["datasets"].values()
+    assert rows == [{"start": 4.5, "end": 5.5, "count": 2}]
+    assert spec["title"]["subtitle"] == "2 rows; 1 missing left out"
+
+
+@pytest.mark.parametrize(
+    ("frame", "message"),
+    [(pd.DataFrame({"x": [1.0]}), "'spend' is not in the feature table"),
+     (pd.DataFrame({"spend": ["a", "b"]}), "no numeric values")],
+)
+def test_distribution_bad_input(frame, message):
+    with pytest.raises(InputError, match=message):
+        charts.distribution_chart(frame, "spend", "Spend")
+
+
+def test_correlation_values_by_hand():
+    x = np.array([1.0, 2.0, 3.0, 4.0, 5.0])
+    table = pd.DataFrame({"x": x, "double": 2 * x, "reverse": -x, "cube": x**3, "flat": 1.0})
+    pearson = charts.correlation_chart(table, ["x", "double", "reverse", "cube", "flat"]).to_dict()
+    (rows,) = pearson["datasets"].values()
+    cell = {(r["a"], r["b"]): r["value"] for r in rows}
+    assert cell[("x", "double")] == 1.0 and cell[("x", "reverse")] == -1.0
+    assert cell[("x", "cube")] < 1.0
+    assert not any("flat" in key for key in cell)  # no variation: no correlation to show
+    assert "without variation" in pearson["title"]["subtitle"]
+    spearman = charts.correlation_chart(table, ["x", "cube"], method="spearman").to_dict()
+    (rows,) = spearman["datasets"].values()
+    assert all(r["value"] == 1.0 for r in rows)  # monotone: rank correlation is exactly 1
+
+
+@pytest.mark.parametrize(
+    ("features", "method", "message"),
+    [(["x"], "pearson", "between 2 and"), (["x", "y"], "kendall", "kendall"), (["x", "zz"], "pearson", "'zz'")],
+)
+def test_correlation_bad_input(features, method, message):
+    table = pd.DataFrame({"x": [1.0, 2.0], "y": [2.0, 1.0]})
+    with pytest.raises(InputError, match=message):
+        charts.correlation_chart(table, features, method=method)
+
+
+def test_stability_chart_draws_reference_lines(big):
+    spec = big["charts"]["stability"].to_dict()
+    rows = [r for values in spec["datasets"].values() for r in values]
+    assert sorted(r["y"] for r in rows if "y" in r) == [0.6, 0.75]  # rules and their labels share data
+    jaccard = {r["cluster"]: r["jaccard"] for r in rows if "jaccard" in r}
+    assert jaccard == {"Loyal": 0.9, "Lapsed": 0.7, "New": 0.55, "Bargain": 0.8, "Whales": 0.3}
+    assert "10 bootstrap resamples" in spec["title"]["subtitle"]
+
+
+def test_strip_remote_references_keeps_local_ones():
+    svg = (
+        '<svg xmlns="http://www.w3.org/2000/svg"><style>@import url(https://fonts.example/x.css);</style>'
+        '<image xlink:href="https://evil.example/p.png"/><image href="data:image/png;base64,AAAA"/>'
+        '<path clip-path="url(#clip1)" fill="url(http://evil.example/g)"/><use href="#m"/></svg>'
+    )
+    out = charts.strip_remote_references(svg)
+    assert "evil.example" not in out and "fonts.example" not in out
+    assert 'xmlns="http://www.w3.org/2000/svg"' in out
+    assert 'href="data:image/png;base64,AAAA"' in out and 'href="#m"' in out and "url(#clip1)" in out
+
+
+def test_chart_to_svg_never_fetches_external_data():
+    chart = alt.Chart(alt.UrlData("https://example.com/data.csv")).mark_point().encode(x="a:Q")
+    with pytest.raises(ValueError, match="not allowed"):
+        charts.chart_to_svg(chart)
+
+
+def test_same_input_same_spec(big):
+    again = charts.cluster_scatter_chart(big["projection"], big["names"])
+    assert again.to_json() == big["charts"]["scatter"].to_json()
+    assert charts.metric_vs_k_chart(big["comparison"], algorithm_labels={"kmeans": "k-means"}).to_json() == (
+        big["charts"]["metric_vs_k"].to_json()
+    )
