@@ -156,9 +156,10 @@ class RunResult:
     fitted_on: int = 0  # points the model was fitted on (sample size if sampled)
     sampled: bool = False
     silhouette_sample: int | None = None  # points used for silhouette when sampled
-    status: str = "ok"  # "ok" | "degenerate" | "failed"
+    status: str = "ok"  # "ok" | "degenerate" | "failed" | "skipped" (not run on purpose, e.g. too large)
     reason: str = ""  # why degenerate / failed, one sentence
     params: dict = field(default_factory=dict)  # parameters actually used
+    extra: dict = field(default_factory=dict)  # eps, bic/aic, warnings, RFM label_names/notes/edges
 
 
 @dataclass
@@ -217,6 +218,8 @@ class Stability:
     ari_std: float
     jaccard: dict[int, float]  # cluster id -> mean best-match Jaccard
     verdicts: dict[int, str] = field(default_factory=dict)  # "solid" | "moderate" | "fragile"
+    verdict: str = ""  # whole model, from ari_mean, same thresholds
+    resample_size: int = 0  # points drawn per resample
 
 
 @dataclass
@@ -241,6 +244,7 @@ class Profile:
     clustered_on: list[str]  # features the model was fitted on
     top_categories: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
     region_mix: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
+    feature_labels: dict[str, str] = field(default_factory=dict)  # feature -> human label (for tables)
 
 
 @dataclass
