@@ -1,0 +1,495 @@
+"""Load the analyst's files into one :class:`~engine.results.Dataset`.
+
+Every file is read, each table's column roles detected and its kind
+classified; the main table is picked (transactions, else a one-row-per-customer
+table, else the largest) and, for transactions, customers and products tables
+are joined on their ids. Cleaning removes rows in a fixed order, so each row is
+counted once and the counts add up: no customer id -> no readable date ->
+exact duplicate -> no readable amount -> (returns="exclude") return lines.
+
+The canonical transactions frame always has ``customer_id`` (str) and
+``is_return`` (bool); every other column of ``CANONICAL_COLUMNS`` is present
+only when some table provides it (``amount`` also when quantity and unit price
+exist, as their product). Return lines carry negative quantity and amount.
+``Dataset.customers`` holds one row per customer kept, indexed by
+``customer_id``: canonical ``region`` / ``signup_date`` when known, plus the
+customers table's other columns under their own names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from engine.errors import InputError
+from engine.io import (
+    ParsedDates,
+    clean_text,
+    expand_paths,
+    normalise_ids,
+    parse_dates,
+    read_table,
+    to_numbers,
+)
+from engine.results import CANONICAL_COLUMNS, Dataset, JoinReport, QualitySummary, TableInfo
+from engine.roles import ID_ROLES, ROLES, classify_with_reason, detect_roles, find_column, unconfirmed_names
+
+RETURNS_OPTIONS = ("net", "exclude")
+OUTLIER_IQR_FACTOR = 3.0  # customer tables: Tukey's "far out" fences per numeric column
+OUTLIER_SPEND_FACTOR = 3.0  # transactions: total spend above this multiple of the 95th percentile
+
+
+@dataclass
+class _Table:
+    info: TableInfo
+    frame: pd.DataFrame
+
+
+def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str | int | None = None,
+                 returns: str = "net") -> Dataset:
+    """Read, recognise, join and clean the analyst's files.
+
+    Parameters
+    ----------
+    paths : path or list of paths
+        Files and/or folders (a folder means its supported files).
+    roles : dict, optional
+        role -> column overrides; applied to every table that has that column.
+    sheet : str or int, optional
+        Excel sheet to read (default: the first non-empty one; "*" for all).
+    returns : {"net", "exclude"}
+        Keep return lines (monetary is net of them) or drop them.
+    """
+    if returns not in RETURNS_OPTIONS:
+        raise InputError(f"returns is {returns!r}; allowed values are {', '.join(RETURNS_OPTIONS)}.")
+    tables = _load_tables(expand_paths(paths), roles or {}, sheet)
+    main, warnings = _pick_main(tables)
+    if main.info.kind == "transactions" and "customer_id" in main.info.roles:
+        return _transactions_dataset(main, tables, returns, warnings)
+    if main.info.kind in ("customer_table", "customers"):
+        return _unit_table_dataset(main, tables, warnings, shape="customer_table")
+    if main.info.kind == "transactions":
+        warnings.append(f"{main.info.name} has no column recognised as a customer id, so only row-level analysis "
+                        "is possible; name it with roles={'customer_id': ...} if there is one.")
+    return _unit_table_dataset(main, tables, warnings, shape="rows")
+
+
+# ---- tables ----------------------------------------------------------------
+
+
+def _load_tables(files, overrides: dict[str, str | None], sheet) -> list[_Table]:
+    for role in overrides:
+        if role not in ROLES:
+            raise InputError(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", field=role)
+    tables = []
+    for path in files:
+        for name, frame in read_table(path, sheet=sheet):
+            columns = [str(c) for c in frame.columns]
+            local = {r: c for r, c in overrides.items() if not c or find_column(columns, c)}
+            roles = detect_roles(frame, local)
+            kind, why = classify_with_reason(frame, roles)
+            notes = [f"Classified as {kind}: {why}."] + unconfirmed_names(frame, roles)
+            if frame.attrs.get("dropped_index"):
+                notes.append("An unnamed row-number column (an exported index) was dropped.")
+            if frame.attrs.get("headerless"):
+                notes.append(f"No header row: columns are named column_1..column_{len(columns)}.")
+            info = TableInfo(name=name, path=str(path), kind=kind, n_rows=len(frame), columns=columns,
+                             roles=roles, sheet=frame.attrs.get("sheet"), notes=notes)
+            tables.append(_Table(info, frame))
+    for role, column in overrides.items():
+        if column and not any(find_column(t.info.columns, column) for t in tables):
+            listing = "; ".join(f"{t.info.name}: {', '.join(t.info.columns)}" for t in tables)
+            raise InputError(f"Column {column!r} given for role {role} is not in any table (columns are {listing}).",
+                             field=str(column))
+    return tables
+
+
+def _pick_main(tables: list[_Table]) -> tuple[_Table, list[str]]:
+    """Transactions (same-layout files stacked), else a customer table, else the largest table."""
+    warnings: list[str] = []
+    logs = [t for t in tables if t.info.kind == "transactions"]
+    logs = [t for t in logs if "customer_id" in t.info.roles] or logs
+    if not logs:
+        tables_by_pref = [t for t in tables if t.info.kind == "customer_table"] or tables
+        return max(tables_by_pref, key=lambda t: t.info.n_rows), warnings
+    groups: dict[tuple[str, ...], list[_Table]] = {}
+    for t in logs:
+        groups.setdefault(tuple(t.info.columns), []).append(t)
+    group = max(groups.values(), key=lambda g: sum(t.info.n_rows for t in g))
+    for t in logs:
+        if t not in group:
+            warnings.append(f"{t.info.name} also looks like transactions but has different columns from "
+                            f"{group[0].info.name}; it was not used.")
+    if len(group) == 1:
+        return group[0], warnings
+    frame = pd.concat([t.frame for t in group], ignore_index=True)
+    names = [t.info.name for t in group]
+    warnings.append(f"{len(group)} transaction files with the same columns were stacked: {', '.join(names)}.")
+    info = replace(group[0].info, name=" + ".join(names), n_rows=len(frame), notes=list(group[0].info.notes))
+    return _Table(info, frame), warnings
+
+
+def _side_table(tables: list[_Table], main: _Table, kinds: tuple[str, ...], key: str,
+                warnings: list[str]) -> _Table | None:
+    used = set(main.info.name.split(" + "))
+    found = [t for t in tables if t.info.kind in kinds and key in t.info.roles and t.info.name not in used]
+    for extra in found[1:]:
+        warnings.append(f"{extra.info.name} was not used: {found[0].info.name} already provides the {extra.info.kind}.")
+    return found[0] if found else None
+
+
+# ---- transactions ----------------------------------------------------------
+
+
+def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, warnings: list[str]) -> Dataset:
+    frame, roles, name = main.frame, main.info.roles, main.info.name
+    n_read = len(frame)
+    tx, bad_dates, findings = _canonical(frame, roles, name, warnings)
+    joins: list[JoinReport] = []
+    customers_attr = None
+    people = _side_table(tables, main, ("customers", "customer_table"), "customer_id", warnings)
+    if people is not None:
+        customers_attr = _customer_attributes(people, findings, bad_dates)
+        where = _positions(tx["customer_id"], customers_attr.index)
+        joins.append(_join_report(tx["customer_id"], where, customers_attr.index, name, people.info.name,
+                                  "customer_id", "their region and signup date are unknown", warnings))
+        for column in ("region", "signup_date"):
+            if column in customers_attr and column not in tx:
+                tx[column] = _take(customers_attr[column], where, tx.index)
+    goods = _side_table(tables, main, ("products",), "product_id", warnings)
+    if goods is not None and "product_id" in tx:
+        products = _product_attributes(goods)
+        where = _positions(tx["product_id"], products.index)
+        joins.append(_join_report(tx["product_id"], where, products.index, name, goods.info.name, "product_id",
+                                  "their category is unknown", warnings))
+        for column in ("category", "unit_price"):
+            if column in products and column not in tx:
+                tx[column] = _take(products[column], where, tx.index)
+    elif goods is not None:
+        warnings.append(f"{goods.info.name} was not joined: {name} has no product id column.")
+    if "date" not in tx:
+        warnings.append(f"{name} has no date column, so recency, tenure and purchase intervals cannot be computed.")
+    _add_amount(tx, roles, findings, warnings)
+    _flag_returns(tx)
+
+    keep = pd.Series(True, index=tx.index)
+    steps: list[tuple[int, str]] = []
+
+    def drop(mask: pd.Series, what: str) -> int:
+        nonlocal keep
+        removed = int((keep & mask).sum())
+        keep &= ~mask
+        steps.append((removed, what))
+        return removed
+
+    n_missing = drop(tx["customer_id"].isna(), "had no customer id")
+    if "date" in tx:
+        bad_dates[roles["date"]] = drop(tx["date"].isna(), f"had a missing or unreadable date in {roles['date']!r}")
+    n_duplicates = drop(frame.duplicated(keep="first"), "were exact duplicates of an earlier row")
+    if "amount" in tx:
+        drop(tx["amount"].isna(), "had no readable amount")
+    n_returns = int((keep & tx["is_return"]).sum())
+    if returns == "exclude":
+        drop(tx["is_return"], "were returns or cancellations (returns='exclude')")
+    n_non_positive = int((keep & (tx["unit_price"] <= 0)).sum()) if "unit_price" in tx else 0
+    if not keep.any():
+        reasons = ", ".join(f"{n:,} {what}" for n, what in steps if n)
+        raise InputError(f"All {n_read:,} rows of {name} were removed during cleaning ({reasons}); "
+                         "check the column roles with `python -m engine inspect`.")
+    tx = tx[keep].reset_index(drop=True)
+    findings[:0] = [_rows_sentence(n, n_read, f"{what} and were excluded") for n, what in steps if n]
+    treatment = _returns_sentence(n_returns, n_read, returns)
+    findings.append(treatment)
+    if n_non_positive:
+        findings.append(_rows_sentence(n_non_positive, n_read, "have a zero or negative unit price; they were kept"))
+    outliers, limit, rule = _customer_outliers(tx)
+    if outliers:
+        who = "1 customer has" if outliers == 1 else f"{outliers:,} customers have"
+        findings.append(f"{who} a total spend above {limit:,.2f}, far above the rest; they were kept and can "
+                        "dominate clusters built on raw spend.")
+    if not any(n for n, _ in steps):
+        findings.insert(0, f"All {n_read:,} rows were used; no row was removed by cleaning.")
+    tx = tx[[c for c in CANONICAL_COLUMNS if c in tx]]
+    quality = QualitySummary(
+        rows_read=n_read, rows_used=len(tx), customers=int(tx["customer_id"].nunique()),
+        date_min=tx["date"].min() if "date" in tx else None, date_max=tx["date"].max() if "date" in tx else None,
+        rows_missing_customer=n_missing, returns=n_returns, returns_treatment=treatment,
+        duplicate_rows=n_duplicates, unparseable_dates=bad_dates, non_positive_prices=n_non_positive,
+        outliers=outliers, outlier_rule=rule, findings=findings)
+    customers = _customers_frame(tx, customers_attr)
+    return Dataset(tables=[t.info for t in tables], shape="transactions", transactions=tx, customers=customers,
+                   rows=frame, quality=quality, joins=joins, warnings=warnings)
+
+
+def _canonical(frame: pd.DataFrame, roles: dict[str, str], name: str,
+               warnings: list[str]) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
+    """Role columns renamed and typed; dates that cannot be read at all are an error."""
+    tx = pd.DataFrame(index=frame.index)
+    bad_dates: dict[str, int] = {}
+    findings: list[str] = []
+    for role in ID_ROLES:
+        if role in roles:
+            tx[role] = normalise_ids(frame[roles[role]])
+    for role in ("date", "signup_date"):
+        if role in roles:
+            parsed = _read_dates(frame[roles[role]], roles[role], name, warnings, strict=role == "date")
+            tx[role] = parsed.values
+            if role == "signup_date":
+                bad_dates[roles[role]] = parsed.n_unreadable
+    for role in ("quantity", "unit_price", "amount"):
+        if role in roles:
+            tx[role] = to_numbers(frame[roles[role]])
+            unreadable = int((frame[roles[role]].notna() & tx[role].isna()).sum())
+            if unreadable:
+                count = "1 value" if unreadable == 1 else f"{unreadable:,} values"
+                warnings.append(f"{count} in {roles[role]!r} of {name} could not be read as numbers and were "
+                                "treated as missing.")
+    for role in ("category", "region"):
+        if role in roles:
+            tx[role] = clean_text(frame[roles[role]])
+    return tx, bad_dates, findings
+
+
+def _read_dates(raw: pd.Series, column: str, name: str, warnings: list[str], strict: bool) -> ParsedDates:
+    parsed = parse_dates(raw)
+    present = int(raw.notna().sum())
+    if present and parsed.values.notna().sum() == 0:
+        example = str(raw.dropna().iloc[0])
+        message = (f"None of the {present:,} values in column {column!r} of {name} could be read as dates "
+                   f"(e.g. {example!r}); fix the format or pick another date column with roles.")
+        if strict:
+            raise InputError(message, field=column)
+        warnings.append(message)
+    if parsed.ambiguous:
+        warnings.append(f"Dates in {column!r} of {name} fit both month/day and day/month order; they were read "
+                        f"as {parsed.format!r} (month first).")
+    return parsed
+
+
+def _customer_attributes(table: _Table, findings: list[str], bad_dates: dict[str, int]) -> pd.DataFrame:
+    """The customers table indexed by normalised id, region/signup_date under canonical names."""
+    frame, roles = table.frame, table.info.roles
+    attrs = frame.drop(columns=[roles["customer_id"]])
+    if "region" in roles:
+        attrs["region"] = clean_text(frame[roles["region"]])
+    if "signup_date" in roles:
+        parsed = parse_dates(frame[roles["signup_date"]])
+        attrs["signup_date"] = parsed.values
+        unreadable = parsed.n_unreadable
+        bad_dates[f"{table.info.name}:{roles['signup_date']}"] = unreadable
+        if unreadable:
+            findings.append(_rows_sentence(unreadable, len(frame), f"of {table.info.name} have an unreadable "
+                                           f"{roles['signup_date']!r}; their signup date was left blank"))
+    renamed = {roles[r] for r in ("region", "signup_date") if r in roles and roles[r] not in ("region", "signup_date")}
+    attrs = attrs.drop(columns=list(renamed))
+    attrs.index = pd.Index(normalise_ids(frame[roles["customer_id"]]), name="customer_id")
+    attrs = attrs[attrs.index.notna()]
+    return attrs[~attrs.index.duplicated(keep="first")]
+
+
+def _product_attributes(table: _Table) -> pd.DataFrame:
+    frame, roles = table.frame, table.info.roles
+    products = pd.DataFrame(index=pd.Index(normalise_ids(frame[roles["product_id"]]), name="product_id"))
+    if "category" in roles:
+        products["category"] = clean_text(frame[roles["category"]]).to_numpy()
+    if "unit_price" in roles:
+        products["unit_price"] = to_numbers(frame[roles["unit_price"]]).to_numpy()
+    products = products[products.index.notna()]
+    return products[~products.index.duplicated(keep="first")]
+
+
+def _join_report(keys: pd.Series, where: np.ndarray, right_keys: pd.Index, left: str, right: str, role: str,
+                 consequence: str, warnings: list[str]) -> JoinReport:
+    """Count keys on each side without a partner; a join where nothing matches is an error."""
+    present = keys.notna().to_numpy()
+    unmatched = present & (where < 0)
+    n_unmatched = int(unmatched.sum())
+    examples = sorted(pd.unique(keys[unmatched]))[:5]
+    right_unmatched = len(right_keys) - len(np.unique(where[where >= 0]))
+    label = ROLES[role].label.lower()
+    if present.any() and n_unmatched == present.sum():
+        theirs = ", ".join(map(repr, list(right_keys[:3])))
+        raise InputError(f"No {label} of {left} matches {right} (e.g. {examples[0]!r} vs {theirs}); check that both "
+                         "files use the same ids.", field=right)
+    if n_unmatched:
+        what = _rows_sentence(n_unmatched, int(present.sum()), f"of {left} have a {label} not found in {right}")
+        warnings.append(f"{what[:-1]} (e.g. {', '.join(examples)}); {consequence}.")
+    return JoinReport(left=left, right=right, key=role, left_unmatched=n_unmatched,
+                      right_unmatched=right_unmatched, examples=examples)
+
+
+def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
+    """Position of each key in ``index`` (-1 when absent or missing), by Arrow's hash lookup.
+
+    pandas' ``isin``/``map`` on Arrow-backed strings loop in Python; this stays in C++ (1M keys: ~0.1 s).
+    """
+    haystack = pa.array(index.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    needles = pa.array(keys.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    return pc.index_in(needles, value_set=haystack).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _take(values: pd.Series, where: np.ndarray, index: pd.Index) -> pd.Series:
+    """values[where] aligned to ``index``; missing (-1) positions become NaN/NaT."""
+    if len(values) == 0:
+        return pd.Series(np.nan, index=index).astype(values.dtype)
+    picked = pd.Series(values.iloc[np.maximum(where, 0)].array, index=index)
+    return picked.where(where >= 0)
+
+
+def _add_amount(tx: pd.DataFrame, roles: dict[str, str], findings: list[str], warnings: list[str]) -> None:
+    """amount = given amount, else quantity x unit price (which also fills gaps in a given amount)."""
+    product = tx["quantity"] * tx["unit_price"] if {"quantity", "unit_price"} <= set(tx.columns) else None
+    if "amount" in tx:
+        if product is not None:
+            tx["amount"] = tx["amount"].fillna(product)
+    elif product is not None:
+        tx["amount"] = product
+        price = roles.get("unit_price", "the products table's price")
+        findings.append(f"Line amounts were computed as {roles['quantity']} x {price}.")
+    else:
+        warnings.append("No amount, or quantity and unit price, was found: monetary features are not available.")
+
+
+def _flag_returns(tx: pd.DataFrame) -> None:
+    """Negative quantity/amount, or an order id like "C536379" (unless every id starts with C)."""
+    is_return = pd.Series(False, index=tx.index)
+    for column in ("quantity", "amount"):
+        if column in tx:
+            is_return |= tx[column] < 0
+    if "order_id" in tx:
+        cancelled = tx["order_id"].str.match(r"^[Cc]\d").fillna(False).astype(bool)
+        if cancelled.mean() < 0.5:
+            is_return |= cancelled
+    tx["is_return"] = is_return
+    for column in ("quantity", "amount"):
+        if column in tx:
+            tx[column] = tx[column].mask(is_return, -tx[column].abs())
+
+
+def _customers_frame(tx: pd.DataFrame, attrs: pd.DataFrame | None) -> pd.DataFrame:
+    index = pd.Index(np.sort(tx["customer_id"].unique()), name="customer_id")
+    customers = pd.DataFrame(index=index) if attrs is None else attrs.reindex(index)
+    if "region" in tx and ("region" not in customers or customers["region"].isna().all()):
+        counts = tx.groupby(["customer_id", "region"]).size().rename("n").reset_index()
+        counts = counts.sort_values(["customer_id", "n", "region"], ascending=[True, False, True])
+        customers["region"] = counts.drop_duplicates("customer_id").set_index("customer_id")["region"]
+    if "signup_date" in tx and "signup_date" not in customers:
+        customers["signup_date"] = tx.groupby("customer_id")["signup_date"].min()
+    return customers
+
+
+def _customer_outliers(tx: pd.DataFrame) -> tuple[int, float, str]:
+    """Customers whose total spend is over 3x the 95th percentile of customers' spend ("whales").
+
+    Tukey fences on log spend flag nothing when segments make the body wide (the
+    bundled sample's seven whales sit inside them); a multiple of a high
+    percentile flags the few customers far beyond even the top of the body.
+    """
+    if "amount" not in tx:
+        return 0, np.nan, "Not assessed: there is no amount to total per customer."
+    totals = tx.groupby("customer_id")["amount"].sum()
+    if len(totals) < 20:
+        return 0, np.nan, "Not assessed: fewer than 20 customers."
+    limit = OUTLIER_SPEND_FACTOR * float(totals.quantile(0.95))
+    if limit <= 0:
+        return 0, np.nan, "Not assessed: the 95th percentile of customer spend is not positive."
+    count = int((totals > limit).sum())
+    return count, limit, (f"Customers whose total spend is above {limit:,.2f} ({OUTLIER_SPEND_FACTOR:g} x the 95th "
+                          "percentile of customers' total spend) are flagged, not removed.")
+
+
+# ---- one row per unit (customer table, or rows without customer ids) ------
+
+
+def _unit_table_dataset(main: _Table, tables: list[_Table], warnings: list[str], shape: str) -> Dataset:
+    frame, roles, name = main.frame, main.info.roles, main.info.name
+    id_columns = [roles[r] for r in ID_ROLES if r in roles]
+    numeric = [c for c in frame.columns if c not in id_columns and pd.api.types.is_numeric_dtype(frame[c])
+               and not pd.api.types.is_bool_dtype(frame[c])]
+    if not numeric:
+        if "customer_id" not in roles:
+            raise InputError(f"{name} has no column that looks like a customer id and no numeric column; name the "
+                             "customer id with roles={'customer_id': ...} or load a table with numbers.")
+        raise InputError(f"{name} has no numeric column to cluster on; add numeric columns (e.g. spend, visits) "
+                         "or load the transactions too.")
+    for t in tables:
+        if t.info.name not in name.split(" + ") and t is not main:
+            warnings.append(f"{t.info.name} ({t.info.kind}) was not used: the analysis runs on {name}.")
+    n_read = len(frame)
+    duplicated = frame.duplicated(keep="first")
+    rows = frame[~duplicated].reset_index(drop=True)
+    findings = [_rows_sentence(int(duplicated.sum()), n_read, "were exact duplicates of an earlier row and were "
+                               "excluded")] if duplicated.any() else []
+    customers, n_missing = None, 0
+    if shape == "customer_table":
+        ids = normalise_ids(rows[roles["customer_id"]])
+        n_missing = int(ids.isna().sum())
+        if n_missing:
+            findings.append(_rows_sentence(n_missing, n_read, "had no customer id and were excluded"))
+        customers = rows[ids.notna().to_numpy()].drop(columns=[roles["customer_id"]])
+        customers.index = pd.Index(ids.dropna(), name="customer_id")
+        repeated = int(customers.index.duplicated().sum())
+        if repeated:
+            warnings.append(f"{repeated:,} customer ids of {name} appear more than once; the first row of each was kept.")
+            customers = customers[~customers.index.duplicated(keep="first")]
+        for role in ("region", "signup_date"):
+            if role in roles:
+                values = roles[role]
+                customers[role] = (clean_text(customers[values]) if role == "region"
+                                   else parse_dates(customers[values]).values)
+                if values != role:
+                    customers = customers.drop(columns=[values])
+    units = rows if customers is None else customers
+    outliers, rule = _row_outliers(units, [c for c in numeric if c in units])
+    if outliers:
+        findings.append(_rows_sentence(outliers, len(units), "have an extreme value in at least one numeric column "
+                                       f"(beyond {OUTLIER_IQR_FACTOR:g} x IQR from the quartiles); they were kept"))
+    if not findings:
+        findings.append(f"All {n_read:,} rows were used; no row was removed by cleaning.")
+    quality = QualitySummary(
+        rows_read=n_read, rows_used=len(units), customers=0 if customers is None else len(customers),
+        rows_missing_customer=n_missing, duplicate_rows=int(duplicated.sum()),
+        returns_treatment="Not applicable: there are no transaction lines.", outliers=outliers,
+        outlier_rule=rule, findings=findings)
+    return Dataset(tables=[t.info for t in tables], shape=shape, transactions=None, customers=customers, rows=rows,
+                   quality=quality, joins=[], warnings=warnings)
+
+
+def _row_outliers(units: pd.DataFrame, numeric: list[str]) -> tuple[int, str]:
+    extreme = pd.Series(False, index=units.index)
+    for column in numeric:
+        values = units[column].astype(float)
+        q1, q3 = values.quantile([0.25, 0.75])
+        spread = OUTLIER_IQR_FACTOR * (q3 - q1)
+        extreme |= (values < q1 - spread) | (values > q3 + spread)
+    return int(extreme.sum()), (f"Rows with a value below Q1 - {OUTLIER_IQR_FACTOR:g} x IQR or above Q3 + "
+                                f"{OUTLIER_IQR_FACTOR:g} x IQR in any numeric column are flagged, not removed.")
+
+
+# ---- sentences -------------------------------------------------------------
+
+
+def _share(part: int, whole: int) -> str:
+    if whole == 0:
+        return "0%"
+    share = 100 * part / whole
+    return "<0.1%" if 0 < share < 0.1 else f"{share:.1f}%"
+
+
+def _rows_sentence(count: int, total: int, what: str) -> str:
+    """ "1,454 of 541,909 rows (0.3%) had no customer id and were excluded." """
+    return f"{count:,} of {total:,} rows ({_share(count, total)}) {what}."
+
+
+def _returns_sentence(count: int, total: int, returns: str) -> str:
+    if count == 0:
+        return "No return or cancellation lines were found."
+    lines = (f"{count:,} of {total:,} rows ({_share(count, total)}) are returns or cancellations (negative quantity "
+             "or amount, or an order id starting with 'C')")
+    if returns == "exclude":
+        return f"{lines}; they were removed, so monetary value counts purchases only."
+    return f"{lines}; they were kept as negative amounts, so monetary value is net of returns, and they do not count as purchases."
