@@ -1,0 +1,322 @@
+"""Report-level narrative: executive summary, business implications, monitoring and methodology.
+
+Every sentence is built from the profile, the labels and the run's settings,
+and every number in it carries its context (unit, statistic, what it is a share
+of). Recency is always "before the end of the data", never before today.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from engine.narrative.levels import feature_levels, levels_by_cluster
+from engine.narrative.playbook import load_playbook
+from engine.narrative.text import (
+    fmt_count,
+    fmt_fixed,
+    fmt_number,
+    fmt_pct,
+    fmt_ratio,
+    is_number,
+    join_words,
+    unit_words,
+)
+from engine.results import NOISE, ClusterLabel, Profile, Recommendation, Stability
+
+ARI_WORDS = ((0.8, "stable"), (0.6, "moderately stable"), (-1.0, "unstable"))  # mean ARI >= cut
+OVER_SHARE, UNDER_SHARE = 1.5, 0.67  # revenue share / size share bands for resource allocation
+SIZE_ALERT_POINTS = 5  # percentage-point move in a segment's share that signals drift
+CADENCE = ((45, "every month"), (120, "every quarter"), (float("inf"), "twice a year"))  # by median days between orders
+# Same decimals as the report tables (engine.report.filters.METRIC_DECIMALS), so prose and tables agree.
+WIN_BACK_PERSONAS = ("at_risk", "lapsed")  # a "high" recency is flagged for these; "very high" always
+METRIC_DECIMALS = {"davies_bouldin": 4, "silhouette": 4, "calinski_harabasz": 1, "inertia": 1, "bic": 1, "aic": 1}
+
+
+def executive_summary(
+    profile: Profile, labels: dict[int, ClusterLabel], recommendation: Recommendation | None = None,
+    stability: Stability | None = None, unit: str | None = None,
+) -> list[str]:
+    """Sentences for the front page: how many segments, which matter most, revenue concentration, stability.
+
+    ``unit`` defaults to the profile's unit ("customer" or "row"), so counts are never mislabelled.
+    """
+    one, many = unit_words(unit or profile.unit)
+    s = profile.summary
+    ids = _cluster_ids(profile)
+    name = _namer(labels)
+    first = (f"The {fmt_count(profile.n_units)} {many} analysed fall into {len(ids)} "
+             f"segment{'' if len(ids) == 1 else 's'}")
+    if NOISE in s.index:
+        first += (f", plus {fmt_count(s.loc[NOISE, 'size'])} {many} ({fmt_pct(s.loc[NOISE, 'share'])}) "
+                  "that the density method left unassigned")
+    sentences = [first + "."]
+    if not ids:
+        return sentences
+    if _has_revenue(profile):
+        by_revenue = sorted(ids, key=lambda c: (-s.loc[c, "revenue"], c))
+        top = by_revenue[0]
+        sentences.append(f"{name(top)} is the segment with the most revenue: {fmt_pct(s.loc[top, 'revenue_share'])} "
+                         f"of revenue from {fmt_pct(s.loc[top, 'share'])} of {many}.")
+        if len(by_revenue) >= 3:
+            pair = by_revenue[:2]
+            sentences.append(
+                f"The top two segments by revenue ({name(pair[0])} and {name(pair[1])}) are "
+                f"{fmt_pct(s.loc[pair, 'share'].sum())} of {many} and {fmt_pct(s.loc[pair, 'revenue_share'].sum())} "
+                "of revenue.")
+        largest = max(ids, key=lambda c: (s.loc[c, "size"], -c))
+        if largest != top:
+            conjunction = "but" if s.loc[largest, "revenue_share"] < s.loc[largest, "share"] else "and"
+            sentences.append(f"The largest segment, {name(largest)}, is {fmt_pct(s.loc[largest, 'share'])} of "
+                             f"{many} {conjunction} {fmt_pct(s.loc[largest, 'revenue_share'])} of revenue.")
+    else:
+        largest = max(ids, key=lambda c: (s.loc[c, "size"], -c))
+        sentences.append(f"Revenue was not available, so segments are compared by size; the largest, "
+                         f"{name(largest)}, is {fmt_pct(s.loc[largest, 'share'])} of {many}.")
+    sentences += _recency_alerts(profile, labels, ids, name, many)
+    if recommendation is not None:
+        reason = f": {recommendation.reasons[0]}" if recommendation.reasons else "."
+        sentences.append(f"The model-selection rule recommends {_algorithm_label(recommendation.algorithm)} "
+                         f"with k = {recommendation.k}{reason}")
+    if stability is not None:
+        sentences.append(_stability_sentence(stability, name))
+    return sentences
+
+
+def business_implications(profile: Profile, labels: dict[int, ClusterLabel]) -> dict[str, list[str]]:
+    """Targeted marketing, resource allocation and product recommendations, one bullet per segment."""
+    s = profile.summary
+    _, many = unit_words(profile.unit)
+    name = _namer(labels)
+    ids = _cluster_ids(profile)
+    if _has_revenue(profile):
+        ids = sorted(ids, key=lambda c: (-s.loc[c, "revenue"], c))
+    marketing = []
+    for c in ids:
+        strategies = labels[c].strategies if c in labels else []
+        action = strategies[0] if strategies else "no strategy is recorded for this segment yet."
+        marketing.append(f"{name(c)} ({fmt_pct(s.loc[c, 'share'])} of {many}): {action}")
+    if _has_revenue(profile):
+        allocation = []
+        for c in ids:
+            index = s.loc[c, "revenue_share"] / s.loc[c, "share"] if s.loc[c, "share"] > 0 else float("nan")
+            if index >= OVER_SHARE:
+                advice = "earns well above its size, so retention spend here protects the most revenue"
+            elif index <= UNDER_SHARE:
+                advice = "earns below its size, so serve it through low-cost, automated channels"
+            else:
+                advice = "earns in line with its size"
+            allocation.append(f"{name(c)}: {fmt_pct(s.loc[c, 'revenue_share'])} of revenue from "
+                              f"{fmt_pct(s.loc[c, 'share'])} of {many} (revenue share {fmt_ratio(index)} its share "
+                              f"of {many}); it {advice}.")
+    else:
+        allocation = ["Revenue was not available, so effort cannot be weighed against value; allocate by segment "
+                      "size and the strategies above, and add revenue data to the next run."]
+    products = []
+    for c in ids:
+        top = profile.top_categories.get(c) or []
+        if top:
+            listed = join_words([f"{cat} ({fmt_pct(share)})" for cat, share in top])
+            products.append(f"{name(c)}: its largest categories by spend are {listed}; lead its campaigns with "
+                            f"{top[0][0]}.")
+    if not products:
+        products = ["Product or category data was not provided, so no product recommendations are made."]
+    return {"targeted_marketing": marketing, "resource_allocation": allocation, "product_recommendations": products}
+
+
+def monitoring(profile: Profile, labels: dict[int, ClusterLabel], stability: Stability | None = None) -> list[str]:
+    """What to watch after delivery: refresh cadence, segment sizes, key feature values, fragile segments."""
+    s = profile.summary
+    _, many = unit_words(profile.unit)
+    name = _namer(labels)
+    ids = _cluster_ids(profile)
+    items = []
+    gap = "mean_days_between_orders"
+    if gap in profile.features and is_number(profile.population_median[gap]):
+        days = float(profile.population_median[gap])
+        cadence = next(word for limit, word in CADENCE if days <= limit)
+        items.append(f"Re-score {many} against these segments {cadence}: the median {one_word(many)} orders "
+                     f"{fmt_number(days)} days apart. Re-run the full comparison at least once a year.")
+    else:
+        items.append(f"Re-score {many} against these segments every quarter and re-run the full comparison at "
+                     "least once a year.")
+    shares = join_words([f"{name(c)} {fmt_pct(s.loc[c, 'share'])}" for c in ids])
+    items.append(f"Watch segment sizes (today: {shares} of {many}); a move of more than {SIZE_ALERT_POINTS} "
+                 "percentage points means the customer base has shifted.")
+    watched = [f for f in profile.clustered_on if f in profile.features][:3]
+    if watched:
+        by_cluster = levels_by_cluster(feature_levels(profile))
+        wording = load_playbook().features
+        parts = []
+        for f in watched:
+            row = by_cluster[ids[0]][f] if ids else None
+            if row is None:
+                continue
+            by_median = row["basis"] == "median ratio"
+            overall = row["population_median"] if by_median else row["population_mean"]
+            noun = wording[f].noun if f in wording else profile.feature_labels.get(f, f)
+            parts.append(f"{noun} ({'median' if by_median else 'average'} {fmt_number(overall)} today)")
+        items.append(f"Watch each segment's {join_words(parts)}; when a segment's value moves past a "
+                     "neighbouring segment's, its name and strategy may no longer fit.")
+    if NOISE in s.index:
+        items.append(f"Watch the unassigned share ({fmt_pct(s.loc[NOISE, 'share'])} of {many} today); if it grows, "
+                     "the segments no longer cover the base.")
+    if stability is None:
+        items.append("Stability was not measured; run the bootstrap check before acting on small segments.")
+    else:
+        fragile = [c for c in ids if stability.verdicts.get(c) == "fragile"]
+        for c in fragile:
+            items.append(f"{name(c)} is fragile (mean Jaccard {fmt_fixed(stability.jaccard.get(c, float('nan')), 2)} "
+                         f"over {stability.n_resamples} resamples): treat its boundary as provisional and check it "
+                         "again at the next refresh.")
+        if not fragile:
+            items.append(f"No segment was fragile across {stability.n_resamples} bootstrap resamples; re-check "
+                         "stability at every refresh.")
+    return items
+
+
+def methodology(context: dict) -> list[str]:
+    """Methodology sentences stating unit of analysis, features, scaling, algorithm and metrics together.
+
+    ``context`` keys: rows, customers, unit, date_min, date_max, features (labels),
+    log (labels), scaling, algorithm (label), k, reasons, metrics, seed (optional).
+    """
+    unit = context.get("unit", "customer")
+    one, many = unit_words(unit)
+    rows, customers = context.get("rows"), context.get("customers")
+    n_units = customers if unit == "customer" and customers is not None else rows
+    span = _span(context.get("date_min"), context.get("date_max"))
+    if unit == "customer":
+        first = "Unit of analysis: the customer."
+        if rows is not None and customers is not None:
+            first += (f" {fmt_count(rows)} transaction lines{span} were aggregated into one row per customer, "
+                      f"{fmt_count(customers)} customers in all; every count in this report is customers.")
+    else:
+        first = ("Unit of analysis: the row. " + (f"The {fmt_count(rows)} rows{span} " if rows is not None else
+                 "The rows ") + "were clustered as they are, so every count in this report is rows, not customers.")
+    out = [first]
+    if unit == "customer" and context.get("date_max") is not None:
+        out.append(f"Recency and tenure are counted in days before the end of the data "
+                   f"({_date(context['date_max'])}), not before today.")
+    features = list(context.get("features") or [])
+    out.append(f"Features ({len(features)}): {join_words(features)}." if features else "No features were recorded.")
+    log = list(context.get("log") or [])
+    out.append(f"Before scaling, log1p was applied to {join_words(log)} so that a few very large values do not "
+               "dominate the distances." if log else "No log transform was applied.")
+    scaling = context.get("scaling", "none")
+    out.append(_SCALING.get(scaling, f"Scaling: {scaling}."))
+    algorithm, k = context.get("algorithm", "the chosen algorithm"), context.get("k")
+    seed = context.get("seed")
+    out.append(f"Algorithm: {algorithm} with {k} clusters" + (f" (random seed {seed})." if seed is not None else "."))
+    reasons = [r for r in context.get("reasons") or [] if r]
+    if reasons:
+        out.append("Why this model: " + " ".join(reasons))
+    metric_text = _metric_list(context.get("metrics") or {})
+    if metric_text:
+        units_text = f"{fmt_count(n_units)} {many}" if n_units is not None else many
+        out.append(f"On the {len(features)} {_scaled(scaling)} features of the {units_text}, {algorithm} with "
+                   f"k = {k} scored {metric_text}.")
+    return out
+
+
+# ---- helpers ---------------------------------------------------------------
+
+_SCALING = {
+    "standard": "Scaling: standard (each feature centred on its mean and divided by its standard deviation).",
+    "minmax": "Scaling: min-max (each feature rescaled to the range 0 to 1).",
+    "robust": "Scaling: robust (each feature centred on its median and divided by its interquartile range).",
+    "none": "Scaling: none (features on their own scales, so those with large values dominate distances).",
+}
+
+
+def one_word(many: str) -> str:
+    return many[:-1] if many.endswith("s") else many
+
+
+def _scaled(scaling: str) -> str:
+    return "unscaled" if scaling == "none" else {"minmax": "min-max"}.get(scaling, scaling) + "-scaled"
+
+
+def _cluster_ids(profile: Profile) -> list[int]:
+    return [int(c) for c in profile.summary.index if int(c) != NOISE]
+
+
+def _has_revenue(profile: Profile) -> bool:
+    s = profile.summary
+    return "revenue" in s and s["revenue"].notna().any() and "revenue_share" in s and s["revenue_share"].notna().any()
+
+
+def _namer(labels: dict[int, ClusterLabel]):
+    def name(cluster: int) -> str:
+        label = labels.get(cluster)
+        if label is not None and label.name:
+            return label.name
+        return "Unassigned" if cluster == NOISE else f"Cluster {cluster}"
+
+    return name
+
+
+def _recency_alerts(profile: Profile, labels: dict[int, ClusterLabel], ids: list[int], name, many: str) -> list[str]:
+    """Segments whose last order lies long before the end of the data, with their share of revenue."""
+    if "recency_days" not in profile.features:
+        return []
+    rows = levels_by_cluster(feature_levels(profile))
+    out = []
+    for c in ids:
+        row = rows[c]["recency_days"]
+        persona = labels[c].persona if c in labels else None
+        if not (row["level"] == "very high" or (row["level"] == "high" and persona in WIN_BACK_PERSONAS)):
+            continue
+        by_median = row["basis"] == "median ratio"
+        stat = "median" if by_median else "average"
+        value = row["cluster_median"] if by_median else row["cluster_mean"]
+        overall = row["population_median"] if by_median else row["population_mean"]
+        revenue = (f", {fmt_pct(profile.summary.loc[c, 'revenue_share'])} of revenue"
+                   if _has_revenue(profile) else "")
+        out.append(f"{name(c)} ({fmt_pct(profile.summary.loc[c, 'share'])} of {many}{revenue}) last ordered a "
+                   f"{stat} {fmt_number(value)} days before the end of the data, against an overall {stat} of "
+                   f"{fmt_number(overall)}: a win-back priority.")
+    return out
+
+
+def _stability_sentence(stability: Stability, name) -> str:
+    word = next(w for cut, w in ARI_WORDS if stability.ari_mean >= cut)
+    text = (f"Across {stability.n_resamples} bootstrap resamples the segments were {word} (mean adjusted Rand "
+            f"index {fmt_fixed(stability.ari_mean, 2)})")
+    fragile = [name(c) for c, v in sorted(stability.verdicts.items()) if v == "fragile"]
+    if fragile:
+        text += f"; {join_words(fragile)} {'is' if len(fragile) == 1 else 'are'} fragile"
+    return text + "."
+
+
+def _algorithm_label(key: str) -> str:
+    try:
+        from engine.algorithms import ALGORITHMS
+    except ImportError:  # registry not available: the key is still meaningful
+        return key
+    entry = ALGORITHMS.get(key)
+    return entry.label if entry is not None else key
+
+
+def _metric_list(metrics: dict) -> str:
+    from engine.metrics import METRICS
+
+    parts = []
+    for key, value in metrics.items():
+        if not is_number(value):
+            continue
+        entry = METRICS.get(key)
+        label = entry.label if entry else key
+        direction = "" if entry is None else (" (higher is better)" if entry.greater_is_better else " (lower is better)")
+        decimals = METRIC_DECIMALS.get(key, 4)
+        parts.append(f"{label} {fmt_fixed(value, decimals)}{direction}")
+    return join_words(parts)
+
+
+def _date(value) -> str:
+    return pd.Timestamp(value).strftime("%Y-%m-%d")
+
+
+def _span(date_min, date_max) -> str:
+    if date_min is None or date_max is None:
+        return ""
+    return f" dated {_date(date_min)} to {_date(date_max)}"
