@@ -1,7 +1,37 @@
-"""Entry point of the Streamlit app: page config and navigation."""
+"""Entry point of the Streamlit app: page config, navigation and the frame shared by the five steps.
+
+Pages are thin views over the session's one :class:`engine.analysis.Analysis`.
+The sidebar lists the steps with their status (done / out of date / to do) and
+is redrawn after the page ran when the page changed a status.
+"""
 
 import streamlit as st
 
+from app_support import state, ui
+
 st.set_page_config(page_title="Customer Segmentation Report Builder", page_icon="📊", layout="wide")
-st.title("Customer Segmentation Report Builder")
-st.write("The five-step app is being assembled; use `python -m engine build --demo --out demo.pdf` meanwhile.")
+
+PAGES = {
+    "data": st.Page("app_pages/1_data.py", title="Data", url_path="data", default=True),
+    "features": st.Page("app_pages/2_features.py", title="Features", url_path="features"),
+    "compare": st.Page("app_pages/3_compare.py", title="Compare", url_path="compare"),
+    "label": st.Page("app_pages/4_label.py", title="Label", url_path="label"),
+    "report": st.Page("app_pages/5_report.py", title="Report", url_path="report"),
+}
+st.session_state["pages"] = PAGES  # pages link to each other through these objects
+
+navigation = st.navigation(list(PAGES.values()), position="hidden")
+analysis = state.get_analysis()
+with st.sidebar:
+    st.markdown("### :material/donut_small: Segmentation Report Builder")
+    steps_box = st.empty()
+    before = ui.statuses(analysis)
+    ui.steps(PAGES, steps_box, before)
+    st.divider()
+    ui.demo_button(PAGES)
+
+navigation.run()
+
+after = ui.statuses(state.get_analysis())
+if after != before:
+    ui.steps(PAGES, steps_box, after)

@@ -35,6 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--profiles", help="write the cluster profile table (CSV) here")
     b.add_argument("--export-project", dest="export_project", help="write the project file that rebuilds this report")
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    b.add_argument("--progress", action="store_true", help="print progress lines (default when on a terminal)")
     return p
 
 
@@ -106,8 +107,10 @@ def _build(args) -> int:
         raise InputError(f"--out {args.out} should name a .pdf file.")
     _check_writable(out)
 
+    show_progress = not args.quiet and (args.progress or sys.stderr.isatty())
+
     def progress(message: str, fraction: float) -> None:
-        if not args.quiet:
+        if show_progress:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
 
     result = pipeline.run(project, progress=progress)

@@ -1,0 +1,108 @@
+"""Step 2 · Features: unit of analysis, the feature catalogue, log and scaling; distributions and correlations."""
+
+import streamlit as st
+
+from app_support import state, ui
+from engine.features import available_features, default_features, feature_def
+from engine.scaling import SCALERS
+
+analysis = state.get_analysis()
+project = analysis.project
+st.header("2 · Features")
+ui.require(analysis, "data")
+dataset = analysis.data.value
+
+units = ["row"] if dataset.shape == "rows" else ["customer", "row"]
+unit_words = {"customer": "Customers (one row per customer, aggregated)", "row": "Rows as they are"}
+if project.data.unit not in units:
+    project.data.unit = units[0]
+unit = st.radio(
+    "Unit of analysis", units, format_func=unit_words.get, horizontal=True,
+    key=state.widget("features.unit", project.data.unit),
+    help="Customers: transactions are aggregated into one row per customer (RFM and more). "
+         "Rows: the main table's rows are clustered as they are.",
+)
+if unit != project.data.unit:
+    project.data.unit = unit
+    project.features.selected = None  # names differ between units
+    project.features.log = None if project.features.log is None else []
+
+available = available_features(dataset, unit)
+defaults = default_features(dataset, unit)
+
+
+def label(name: str) -> str:
+    definition = feature_def(name) if unit == "customer" else None
+    return definition.label if definition else name
+
+
+catalogue = [(n, feature_def(n) if unit == "customer" else None) for n in available]
+help_text = "\n".join(f"- **{label(n)}**: {d.description}" for n, d in catalogue if d)
+current = [n for n in (project.features.selected or defaults) if n in available]
+selected = st.multiselect(
+    "Features to cluster on", available, format_func=label, key=state.widget(f"features.selected.{unit}", current),
+    help=help_text or "Numeric columns of the main table.",
+)
+project.features.selected = None if project.features.selected is None and selected == defaults else list(selected)
+
+left, right = st.columns(2)
+with left:
+    scaling = st.selectbox(
+        "Scaling", list(SCALERS), format_func=lambda s: SCALERS[s].label,
+        key=state.widget("features.scaling", project.features.scaling),
+        help="\n".join(f"- **{s.label}**: {s.description}" for s in SCALERS.values()),
+    )
+    project.features.scaling = scaling
+with right:
+    auto_log = st.checkbox(
+        "Log-transform skewed features automatically", key=state.widget("features.auto_log", project.features.log is None),
+        help="Heavy-tailed features (spend, order counts) get log1p so a few very large customers do not decide "
+             "the clusters.",
+    )
+    if auto_log:
+        project.features.log = None
+    else:
+        log_names = st.multiselect(
+            "Log-transform these", list(selected), format_func=label,
+            key=state.widget(f"features.log.{unit}", [n for n in (project.features.log or []) if n in selected]),
+        )
+        project.features.log = list(log_names)
+
+with st.expander("Feature catalogue", icon=":material/menu_book:"):
+    st.dataframe(
+        [{"Feature": label(n), "Key": n, "Unit": d.unit if d else "", "Description": d.description if d else "column"}
+         for n, d in catalogue],
+        hide_index=True, width="stretch",
+    )
+
+if not selected:
+    st.warning("Pick at least one feature to cluster on.")
+    st.stop()
+if analysis.stage_status("features") != "done":
+    ui.attempt(analysis.run_features)
+features = analysis.current("features")
+if features is None:
+    st.stop()
+
+st.caption(
+    f"{len(features.table):,} {features.unit}s × {len(features.names)} features; scaling: "
+    f"{SCALERS[features.scaling].label.lower()}; log-transformed: "
+    f"{', '.join(label(n) for n in features.log) or 'none'}."
+)
+for warning in features.warnings:
+    st.warning(warning)
+
+from engine import charts  # noqa: E402  (altair builders; imported once the page has something to draw)
+
+st.subheader("Distributions")
+st.caption("Raw values before the log transform and scaling.")
+grid = st.columns(3)
+for i, name in enumerate(features.names):
+    with grid[i % 3]:
+        ui.chart(charts.distribution_chart(features.table, name, label(name), features.unit),
+                 key=f"features.dist.{name}")
+if len(features.names) >= 2:
+    st.subheader("Correlations")
+    ui.chart(charts.correlation_chart(features.table, features.names, features.labels), share=0.55)
+
+st.page_link(st.session_state["pages"]["compare"], label="Next: compare algorithms", icon=":material/arrow_forward:")

@@ -1,0 +1,145 @@
+"""Step 3 · Compare: algorithms over a k range, the recommendation and its override, 2-D view, stability."""
+
+import streamlit as st
+
+from app_support import state, ui
+from engine.algorithms import ALGORITHMS
+from engine.metrics import METRICS
+from engine.projection import METHODS
+
+analysis = state.get_analysis()
+clustering = analysis.project.clustering
+st.header("3 · Compare")
+ui.require(analysis, "features")
+features = analysis.features.value
+
+with st.container(border=True):
+    left, right = st.columns([3, 2])
+    algorithms = left.multiselect(
+        "Algorithms", list(ALGORITHMS), format_func=lambda a: ALGORITHMS[a].label,
+        key=state.widget("compare.algorithms", list(clustering.algorithms)),
+        help="\n".join(f"- **{a.label}**: {a.description}" for a in ALGORITHMS.values()),
+    )
+    k_range = right.slider("Number of clusters (k) to try", 2, 30, key=state.widget("compare.k_range",
+                                                                                      tuple(clustering.k_range)))
+    left, right = st.columns([3, 2])
+    seed = left.number_input("Random seed", 0, 2**31 - 1, step=1, key=state.widget("compare.seed", clustering.seed),
+                             help="The random_state of every algorithm: same seed, same clusters.")
+    resamples = right.number_input(
+        "Stability resamples", 0, 200, step=5, key=state.widget("compare.resamples", clustering.stability_resamples),
+        help="Bootstrap refits of the chosen model (0 skips the stability check).",
+    )
+if algorithms:
+    clustering.algorithms = list(algorithms)
+clustering.k_range = (int(k_range[0]), int(k_range[1]))
+clustering.seed = int(seed)
+clustering.stability_resamples = int(resamples)
+if not algorithms:
+    st.warning("Pick at least one algorithm.")
+    st.stop()
+
+comparison_status = analysis.stage_status("comparison")
+if comparison_status == "stale":
+    st.warning("Features or comparison settings changed since the last run; run the comparison again.",
+               icon=":material/sync_problem:")
+label = "Run comparison" if comparison_status == "pending" else "Run comparison again"
+run_clicked = comparison_status != "done" and st.button(label, key="compare.run", type="primary",
+                                                       icon=":material/play_arrow:")
+if run_clicked and ui.run_with_progress("Comparing algorithms", analysis.run_comparison):
+    st.rerun()
+comparison = analysis.current("comparison")
+if comparison is None:
+    st.stop()
+
+# ---- the model used: recommendation or the analyst's override ----------------
+if analysis.stage_status("choice") != "done":
+    ui.attempt(analysis.run_choice)
+choice = analysis.current("choice")
+if choice is None:
+    st.stop()
+rec = choice.recommendation
+st.subheader("Recommendation")
+st.success(f"**{ALGORITHMS[rec.algorithm].label}** with **k = {rec.k}**", icon=":material/recommend:")
+for reason in rec.reasons:
+    st.markdown(f"- {reason}")
+with st.expander("How the recommendation is made"):
+    st.write(rec.rule)
+
+override_options = ["recommended"] + list(comparison.algorithms)
+current = clustering.choice or {}
+left, right = st.columns([3, 2])
+picked = left.selectbox(
+    "Model to use", override_options,
+    format_func=lambda a: "The recommendation" if a == "recommended" else ALGORITHMS[a].label,
+    key=state.widget("compare.choice_algorithm", current.get("algorithm", "recommended")),
+)
+if picked == "recommended":
+    clustering.choice = None
+else:
+    needs_k = getattr(ALGORITHMS[picked], "needs_k", True)
+    k = right.number_input("k", 2, 30, step=1, disabled=not needs_k,
+                           key=state.widget("compare.choice_k", int(current.get("k") or rec.k)))
+    clustering.choice = {"algorithm": picked, "k": int(k) if needs_k else None}
+if analysis.stage_status("choice") != "done":
+    with st.spinner("Fitting the chosen model"):
+        ui.attempt(analysis.run_choice)
+choice = analysis.current("choice")
+if choice is None:
+    st.stop()
+if clustering.stability_resamples and analysis.stage_status("stability") != "done":
+    ui.run_with_progress("Checking stability", lambda report: analysis.run_stability())
+if analysis.stage_status("labels") != "done":
+    ui.attempt(analysis.run_labels)
+names = {c: lab.name for c, lab in analysis.cluster_labels()[0].items()} if analysis.current("labels") else None
+run = choice.run
+st.info(f"{choice.reason} {run.n_clusters} clusters of {len(run.labels):,} {features.unit}s.",
+        icon=":material/check:")
+
+from engine import charts  # noqa: E402
+
+# ---- the comparison -----------------------------------------------------------
+st.subheader("All runs")
+table = comparison.table()
+shown = ["algorithm", "k", "n_clusters"] + [m for m in METRICS if m in table.columns] + [
+    "min_cluster_share", "noise_share", "fit_seconds", "status", "reason"]
+st.dataframe(
+    table[shown], hide_index=True, width="stretch",
+    column_config={m: st.column_config.NumberColumn(METRICS[m].label.split(" (")[0], help=METRICS[m].description,
+                                                    format="%.3f" if m in ("silhouette", "davies_bouldin") else "%.1f")
+                   for m in METRICS if m in table.columns}
+    | {"algorithm": st.column_config.TextColumn("Algorithm"),
+       "k": st.column_config.NumberColumn("k", help="Requested number of clusters (empty: density method)"),
+       "n_clusters": st.column_config.NumberColumn("Clusters found"),
+       "min_cluster_share": st.column_config.NumberColumn("Smallest cluster", format="percent"),
+       "noise_share": st.column_config.NumberColumn("Noise", format="percent"),
+       "fit_seconds": st.column_config.NumberColumn("Fit time (s)", format="%.2f"),
+       "status": st.column_config.TextColumn("Status"), "reason": st.column_config.TextColumn("Why")},
+)
+algorithm_labels = {a: ALGORITHMS[a].label for a in ALGORITHMS}
+ui.chart(lambda: charts.metric_vs_k_chart(table, algorithm_labels=algorithm_labels),
+         cache_key=f"metric_vs_k:{analysis.fingerprint('comparison')}{analysis.data_digest}")
+
+# ---- the chosen clusters ------------------------------------------------------
+st.subheader("The clusters in two dimensions")
+method = st.radio("Projection", list(METHODS), format_func=METHODS.get, horizontal=True,
+                  key=state.widget("compare.projection", analysis.project.report.projection),
+                  help="PCA is instant; t-SNE and UMAP take longer (UMAP's first use starts its compiler).")
+analysis.project.report.projection = method
+with st.spinner(f"Projecting with {METHODS[method]}"):
+    projection = []
+    ui.attempt(lambda: projection.append(analysis.projection(method)))
+if projection:
+    ui.chart(charts.cluster_scatter_chart(projection[0], names), share=0.7)
+labelled = analysis.current("labels")
+if labelled is not None:
+    st.subheader("Cluster sizes")
+    ui.chart(charts.sizes_chart(labelled.profile, names), share=0.7)
+
+stab = analysis.current("stability")
+if stab is not None:
+    st.subheader("Stability")
+    st.metric("Adjusted Rand index across resamples", f"{stab.ari_mean:.2f} ± {stab.ari_std:.2f}",
+              help=f"{stab.n_resamples} bootstrap refits of the chosen model; 1 means identical clusters.")
+    ui.chart(charts.stability_chart(stab, names), share=0.7)
+
+st.page_link(st.session_state["pages"]["label"], label="Next: name the clusters", icon=":material/arrow_forward:")

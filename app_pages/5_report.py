@@ -1,0 +1,99 @@
+"""Step 5 · Report: branding and sections, an HTML preview, the PDF and every download."""
+
+import datetime as dt
+
+import streamlit as st
+
+from app_support import state, ui
+from app_support.uploads import save_logo
+from engine.analysis import STEP_TITLES, STEPS
+from engine.project import PAGE_SIZES
+
+analysis = state.get_analysis()
+report = analysis.project.report
+st.header("5 · Report")
+ui.require(analysis, "data")
+
+behind = [STEP_TITLES[s] for s in STEPS[:-1] if analysis.status(s) != "done"]
+if behind:
+    st.warning(f"Not up to date yet: {', '.join(behind)}. The report is built from finished steps only.",
+               icon=":material/sync_problem:")
+    catch_up = st.button("Run the remaining steps with the current choices", key="report.catch_up", type="primary")
+    if catch_up and ui.run_with_progress("Bringing the analysis up to date", analysis.run_all):
+        st.rerun()
+    st.stop()
+
+from engine.report.sections import SECTIONS  # noqa: E402  (report modules load WeasyPrint: only here)
+
+optional_sections = [key for key, section in SECTIONS.items() if not section.always]
+with st.form("report.options"):
+    st.subheader("Branding and contents")
+    left, right = st.columns(2)
+    client = left.text_input("Client", key=state.widget("report.client", report.client))
+    title = left.text_input("Title", key=state.widget("report.title", report.title))
+    analyst = left.text_input("Analyst", key=state.widget("report.analyst", report.analyst))
+    date = left.date_input("Report date (empty: end of the data)", format="YYYY-MM-DD",
+                            key=state.widget("report.date", dt.date.fromisoformat(report.date) if report.date else None))
+    page_size = right.radio("Page size", list(PAGE_SIZES), horizontal=True,
+                            key=state.widget("report.page_size", report.page_size))
+    accent = right.color_picker("Accent colour", key=state.widget("report.accent", report.accent))
+    logo = right.file_uploader("Logo (PNG, SVG or JPEG, up to 1 MB)", type=["png", "svg", "jpg", "jpeg"],
+                               key="report.logo_upload")
+    drop_logo = right.checkbox("No logo", key=state.widget("report.no_logo", False), disabled=not report.logo)
+    sections = st.multiselect(
+        "Sections", optional_sections, format_func=lambda k: SECTIONS[k].title,
+        key=state.widget("report.sections", report.sections if report.sections is not None else optional_sections),
+        help="The cover and the contents are always included.",
+    )
+    if st.form_submit_button("Apply", type="primary", icon=":material/check:"):
+        report.client, report.title, report.analyst = client.strip(), title.strip(), analyst.strip()
+        report.date = date.isoformat() if date else None
+        report.page_size, report.accent = page_size, accent
+        report.sections = None if list(sections) == optional_sections else list(sections)
+        if logo is not None:
+            ui.attempt(lambda: setattr(report, "logo", save_logo(logo.name, logo.getvalue())))
+        elif drop_logo:
+            report.logo = None
+            state.forget("report.no_logo")
+
+html = []
+with st.spinner("Rendering the report"):
+    ui.attempt(lambda: html.append(analysis.render_html()))
+if not html:
+    st.stop()
+
+st.subheader("Downloads")
+pdf = analysis.current("pdf")
+if pdf is None:
+    if analysis.pdf is not None:
+        st.info("The report changed since the PDF was built; build it again.", icon=":material/sync_problem:")
+    if st.button("Build the PDF", key="report.build_pdf", type="primary", icon=":material/picture_as_pdf:"):
+
+        def build(progress) -> None:
+            progress("Writing the PDF (charts, tables, fonts)", 0.2)
+            analysis.render_pdf()
+            progress("PDF ready", 1.0)
+
+        if ui.run_with_progress("Building the PDF", build):
+            st.rerun()
+
+from engine.report import exports  # noqa: E402
+
+result = analysis.to_result()
+stem = "".join(ch if ch.isalnum() else "-" for ch in (report.client or "segmentation")).strip("-").lower()
+cols = st.columns(5)
+if pdf is not None:
+    cols[0].download_button("PDF report", pdf, f"{stem}-segmentation.pdf", "application/pdf", key="report.dl_pdf",
+                            on_click="ignore", type="primary", icon=":material/download:")
+cols[1].download_button("HTML report", html[0], f"{stem}-segmentation.html", "text/html", key="report.dl_html",
+                        on_click="ignore", icon=":material/download:")
+cols[2].download_button("Assignments (CSV)", exports.assignments_csv(result), f"{stem}-assignments.csv", "text/csv",
+                        key="report.dl_assignments", on_click="ignore", icon=":material/download:")
+cols[3].download_button("Profiles (CSV)", exports.profiles_csv(result), f"{stem}-profiles.csv", "text/csv",
+                        key="report.dl_profiles", on_click="ignore", icon=":material/download:")
+cols[4].download_button("Project file", analysis.to_project_json(), f"{stem}-project.json", "application/json",
+                        key="report.dl_project", on_click="ignore", icon=":material/download:",
+                        help="Every choice in this analysis; open it in step 1 to rebuild the report.")
+
+st.subheader("Preview")
+st.iframe(html[0], height=1100, alt="Report preview")

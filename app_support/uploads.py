@@ -1,0 +1,93 @@
+"""Saving uploaded files into a private temporary folder (no Streamlit here, so tests can call it).
+
+Uploads arrive as ``(name, bytes)`` pairs: from ``st.file_uploader`` in the app,
+or straight from a test. They are written into a fresh ``tempfile.mkdtemp()``
+folder (never anywhere else) under their base name only, so a crafted name like
+``../../x.csv`` cannot escape the folder.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from engine.analysis import Analysis
+from engine.errors import InputError
+from engine.project import Project
+
+DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".parquet", ".pq")
+LOGO_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg")
+
+Upload = tuple[str, bytes]
+
+
+def save_uploads(files: list[Upload], allowed: tuple[str, ...] = DATA_SUFFIXES) -> list[str]:
+    """Write the uploads into one new temporary folder and return their paths.
+
+    Raises InputError for an empty list, an empty file or a file type the engine cannot read.
+    """
+    if not files:
+        raise InputError("No files were uploaded; choose one or more CSV, Excel or Parquet files.")
+    folder = Path(tempfile.mkdtemp(prefix="segmentation-upload-"))
+    paths = []
+    for name, content in files:
+        base = Path(name).name or "upload"
+        if Path(base).suffix.lower() not in allowed:
+            raise InputError(
+                f"{base} is not a file type the app reads; upload {', '.join(s.lstrip('.') for s in allowed)} files."
+            )
+        if not content:
+            raise InputError(f"{base} is empty (0 bytes); export it again and upload the new file.")
+        target = folder / base
+        target.write_bytes(content)
+        paths.append(str(target))
+    return paths
+
+
+def load_uploads(analysis: Analysis, files: list[Upload]) -> None:
+    """Point the analysis at the uploaded files and load them.
+
+    On bad input the InputError propagates and the analysis keeps its previous
+    paths and results, so nothing already done is lost.
+    """
+    paths = save_uploads(files)
+    previous = list(analysis.project.data.paths), dict(analysis.project.data.roles)
+    analysis.project.data.paths = paths
+    analysis.project.data.roles = {}  # detected afresh for new files
+    try:
+        analysis.run_data()
+    except BaseException:
+        analysis.project.data.paths, analysis.project.data.roles = previous
+        raise
+
+
+def open_project(files: list[Upload]) -> Analysis:
+    """Restore an analysis from an uploaded project file plus (optionally) its data files."""
+    projects = [(n, b) for n, b in files if Path(n).suffix.lower() == ".json"]
+    if len(projects) != 1:
+        raise InputError(
+            f"Upload exactly one project file (.json) with its data files; got {len(projects)} .json files."
+        )
+    name, content = projects[0]
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{name} is not a text (UTF-8) project file; export it again from the app.") from None
+    others = [(n, b) for n, b in files if (n, b) != projects[0]]
+    data_dir = Path(save_uploads(others, DATA_SUFFIXES + LOGO_SUFFIXES)[0]).parent if others else None
+    return Analysis.from_project_json(text, data_dir)
+
+
+def save_logo(name: str, content: bytes) -> str:
+    """Save an uploaded logo and return its path (for ``project.report.logo``)."""
+    return save_uploads([(name, content)], LOGO_SUFFIXES)[0]
+
+
+def demo_analysis() -> Analysis:
+    from engine.pipeline import demo_project
+
+    return Analysis(project=demo_project())
+
+
+def blank_analysis() -> Analysis:
+    return Analysis(project=Project())

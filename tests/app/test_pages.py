@@ -1,0 +1,170 @@
+"""AppTest walks of the five pages on the bundled sample (started from streamlit_app.py, pages by switch_page)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "streamlit_app.py")
+PAGES = {
+    "data": "app_pages/1_data.py", "features": "app_pages/2_features.py", "compare": "app_pages/3_compare.py",
+    "label": "app_pages/4_label.py", "report": "app_pages/5_report.py",
+}
+pytestmark = pytest.mark.slow
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120).run()
+
+
+def _goto(at: AppTest, page: str) -> AppTest:
+    at.switch_page(PAGES[page]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(elements) -> str:
+    return " ".join(str(e.value) for e in elements)
+
+
+def _step_links(at: AppTest) -> str:
+    """Labels of the sidebar's step links ("3. Compare — out of date")."""
+    found = []
+
+    def walk(node) -> None:
+        if getattr(node, "type", None) == "page_link":
+            found.append(node.proto.label)
+        for child in (getattr(node, "children", None) or {}).values():
+            walk(child)
+
+    walk(at.sidebar)
+    return " | ".join(found)
+
+
+@pytest.fixture(scope="module")
+def demo() -> AppTest:
+    """One session that pressed "Try it with sample data" (and landed on the report)."""
+    at = _app()
+    at.button(key="sidebar.demo").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_first_page_renders_without_umap_or_weasyprint():
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({APP!r}, default_timeout=120).run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.header[0].value == '1 · Data'\n"
+        "heavy = [m for m in ('weasyprint', 'umap', 'numba') if m in sys.modules]\n"
+        "print('heavy:', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "heavy: []" in out.stdout
+
+
+def test_fresh_session_shows_five_pending_steps_and_pages_ask_for_data():
+    at = _app()
+    assert _step_links(at).count("to do") == 5
+    for page in ("features", "compare", "label", "report"):
+        _goto(at, page)
+        assert "finish it first" in _texts(at.info)
+
+
+def test_demo_reaches_the_report_with_every_step_done(demo):
+    assert demo.header[0].value == "5 · Report"
+    assert _step_links(demo).count("done") == 4  # the PDF is not built yet
+    analysis = demo.session_state["analysis"]
+    assert analysis.current("html") is not None and "<html" in analysis.current("html").lower()
+    labels = [b.label for b in demo.download_button]
+    assert {"HTML report", "Assignments (CSV)", "Profiles (CSV)", "Project file"} <= set(labels)
+    assert "report.build_pdf" in [b.key for b in demo.button]
+
+
+@pytest.mark.parametrize("page, expected", [
+    ("data", ["Data quality", "Tables and column roles", "Previews"]),
+    ("features", ["Distributions", "Correlations"]),
+    ("compare", ["Recommendation", "All runs", "The clusters in two dimensions", "Stability"]),
+    ("label", ["Profiles", "Clusters"]),
+    ("report", ["Branding and contents", "Downloads", "Preview"]),
+])
+def test_every_page_renders_the_demo(demo, page, expected):
+    _goto(demo, page)
+    subheaders = [s.value for s in demo.subheader]
+    assert all(word in subheaders for word in expected), subheaders
+    assert not demo.error, _texts(demo.error)
+
+
+def test_data_page_shows_quality_metrics(demo):
+    _goto(demo, "data")
+    metrics = {m.label: m.value for m in demo.metric}
+    assert int(metrics["Customers"].replace(",", "")) > 0
+    assert int(metrics["Rows used"].replace(",", "")) <= int(metrics["Rows read"].replace(",", ""))
+
+
+def test_edited_label_survives_page_switches_and_reaches_the_report():
+    at = _app()
+    at.button(key="sidebar.demo").click().run()
+    _goto(at, "label")
+    at.text_input(key="w:label.0.name").input("Weekend <Bargain> Hunters").run()
+    assert at.session_state["analysis"].project.labels[0].name == "Weekend <Bargain> Hunters"
+    _goto(at, "features")
+    _goto(at, "label")
+    assert at.text_input(key="w:label.0.name").value == "Weekend <Bargain> Hunters"
+    _goto(at, "report")
+    html = at.session_state["analysis"].current("html")
+    assert "Weekend &lt;Bargain&gt; Hunters" in html  # escaped, and there
+    assert "Weekend <Bargain> Hunters" not in html
+
+
+def test_upstream_change_marks_later_steps_stale_and_keeps_labels():
+    at = _app()
+    at.button(key="sidebar.demo").click().run()
+    _goto(at, "label")
+    at.text_input(key="w:label.1.name").input("Kept across reruns").run()
+    _goto(at, "features")
+    at.selectbox(key="w:features.scaling").select("robust").run()
+    assert not at.exception
+    links = _step_links(at)
+    assert "2. Features — done" in links and "3. Compare — out of date" in links
+    _goto(at, "compare")
+    assert "run the comparison again" in _texts(at.warning)
+    at.button(key="compare.run").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    assert at.session_state["analysis"].project.labels[1].name == "Kept across reruns"
+    assert "3. Compare — done" in _step_links(at)
+
+
+def test_model_override_is_stored_in_the_project(demo):
+    _goto(demo, "compare")
+    demo.selectbox(key="w:compare.choice_algorithm").select("kmeans").run()
+    demo.number_input(key="w:compare.choice_k").set_value(3).run()
+    assert not demo.exception
+    analysis = demo.session_state["analysis"]
+    assert analysis.project.clustering.choice == {"algorithm": "kmeans", "k": 3}
+    assert analysis.current("choice").run.n_clusters == 3
+    demo.selectbox(key="w:compare.choice_algorithm").select("recommended").run()
+    assert analysis.project.clustering.choice is None
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("header_only.csv", b"CustomerID,TransactionDate,TotalValue\n", "header_only.csv"),
+    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01", "photo.csv"),
+])
+def test_bad_upload_shows_its_message_and_keeps_the_data(name, content, words):
+    at = _app()
+    at.button(key="data.sample").click().run()
+    before = at.session_state["analysis"].project.data.paths
+    at.session_state["data.uploads"] = [(name, content)]  # what the file uploader stores
+    at.run()
+    at.button(key="data.load").click().run()
+    assert not at.exception
+    assert words in _texts(at.error)
+    analysis = at.session_state["analysis"]
+    assert analysis.project.data.paths == before and analysis.status("data") == "done"
+    assert "Data quality" in [s.value for s in at.subheader]  # the loaded sample is still shown

@@ -1,0 +1,84 @@
+"""Upload handling (the part of step 1 AppTest cannot drive): saving, bad files, opening a project."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from app_support.uploads import load_uploads, open_project, save_uploads
+from engine.analysis import REPO_ROOT, Analysis, Stored
+from engine.errors import InputError
+
+SAMPLE = REPO_ROOT / "data" / "sample"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+
+
+def test_uploads_land_in_a_fresh_temporary_folder_under_their_base_name():
+    paths = save_uploads([("../../evil.csv", b"a,b\n1,2\n"), ("t.parquet", b"PAR1")])
+    folder = Path(paths[0]).parent
+    assert [Path(p).name for p in paths] == ["evil.csv", "t.parquet"]
+    assert folder.name.startswith("segmentation-upload-")
+    assert Path(paths[0]).read_bytes() == b"a,b\n1,2\n"
+    assert save_uploads([("x.csv", b"1")])[0] != paths[0]  # every batch gets its own folder
+
+
+@pytest.mark.parametrize(
+    "files, words",
+    [
+        ([], "No files were uploaded"),
+        ([("notes.docx", b"PK\x03\x04")], "notes.docx is not a file type the app reads"),
+        ([("empty.csv", b"")], "empty.csv is empty (0 bytes)"),
+    ],
+)
+def test_unusable_uploads_are_refused_with_their_name(files, words):
+    with pytest.raises(InputError) as info:
+        save_uploads(files)
+    assert words in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [("header_only.csv", b"CustomerID,TransactionDate,TotalValue\n"), ("picture.csv", PNG)],
+)
+def test_bad_data_file_keeps_the_previous_analysis(name, content):
+    analysis = Analysis()
+    analysis.project.data.paths = [str(SAMPLE)]
+    analysis.data = Stored("previous dataset", analysis.fingerprint("data"))
+    with pytest.raises(InputError) as info:
+        load_uploads(analysis, [(name, content)])
+    assert name in str(info.value)
+    assert analysis.project.data.paths == [str(SAMPLE)]
+    assert analysis.status("data") == "done" and analysis.data.value == "previous dataset"
+
+
+def test_good_upload_is_loaded_and_replaces_the_paths():
+    files = [(p.name, p.read_bytes()) for p in sorted(SAMPLE.iterdir())]
+    analysis = Analysis()
+    load_uploads(analysis, files)
+    assert analysis.status("data") == "done"
+    assert {Path(p).name for p in analysis.project.data.paths} == {name for name, _ in files}
+    assert analysis.data.value.quality.customers > 0
+
+
+def test_open_project_with_its_data_files():
+    files = [(p.name, p.read_bytes()) for p in sorted(SAMPLE.iterdir())]
+    project = {"data": {"paths": [f"/tmp/elsewhere/{name}" for name, _ in files]},
+               "clustering": {"choice": {"algorithm": "kmeans", "k": 4}}, "labels": {"1": {"name": "Loyal"}}}
+    analysis = open_project([("project.json", json.dumps(project).encode())] + files)
+    assert all(Path(p).exists() for p in analysis.project.data.paths)
+    assert analysis.project.labels[1].name == "Loyal"
+    assert analysis.project.clustering.choice == {"algorithm": "kmeans", "k": 4}
+
+
+@pytest.mark.parametrize(
+    "files, words",
+    [
+        ([("a.csv", b"x\n1\n")], "exactly one project file"),
+        ([("p.json", b"\xff\xfe")], "p.json is not a text (UTF-8) project file"),
+        ([("p.json", b'{"data": {"paths": ["Transactions.csv"]}}')], "upload Transactions.csv together"),
+    ],
+)
+def test_open_project_problems_are_explained(files, words):
+    with pytest.raises(InputError) as info:
+        open_project(files)
+    assert words in str(info.value)
