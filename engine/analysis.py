@@ -288,11 +288,9 @@ class Analysis:
             raise InputError("The stability check is not up to date; run the Compare step first.")
         labelled: Labelled = self._need("labels", "label")
         cluster_labels, warnings, edit_notes = self.cluster_labels()
-        from engine.narrative import business_implications, executive_summary, methodology, monitoring
-
-        narrative = pipeline._narrative(
+        narrative = pipeline.report_narrative(
             self.project, dataset, features, choice.run, choice.recommendation, labelled.profile,
-            cluster_labels, stab, executive_summary, business_implications, monitoring, methodology,
+            cluster_labels, stab,
         )
         result = pipeline.AnalysisResult(
             project=_copy(self.project), dataset=dataset, features=features, comparison=comparison,

@@ -141,15 +141,7 @@ def choose_model(
 
 def run(project: Project, progress: Progress | None = None, dataset: Dataset | None = None) -> AnalysisResult:
     """Run every stage and return the result the report renders."""
-    from engine.narrative import (
-        apply_edits,
-        business_implications,
-        check_consistency,
-        executive_summary,
-        generate_labels,
-        methodology,
-        monitoring,
-    )
+    from engine.narrative import apply_edits, check_consistency, generate_labels
     from engine.profiles import profile_clusters
     from engine.stability import stability as compute_stability
 
@@ -192,9 +184,8 @@ def run(project: Project, progress: Progress | None = None, dataset: Dataset | N
         generated = generate_labels(profile, features.labels)
         cluster_labels, edit_notes = apply_edits(generated, project.labels)
         warnings = check_consistency(cluster_labels, profile)
-        narrative = _narrative(
-            project, dataset, features, chosen, recommendation, profile, cluster_labels, stab,
-            executive_summary, business_implications, monitoring, methodology,
+        narrative = report_narrative(
+            project, dataset, features, chosen, recommendation, profile, cluster_labels, stab
         )
     say("Done", 1.0)
     return AnalysisResult(
@@ -216,9 +207,10 @@ def run(project: Project, progress: Progress | None = None, dataset: Dataset | N
     )
 
 
-def _narrative(project, dataset, features, chosen, recommendation, profile, cluster_labels, stab,
-               executive_summary, business_implications, monitoring, methodology) -> dict:
+def report_narrative(project, dataset, features, chosen, recommendation, profile, cluster_labels, stab) -> dict:
+    """Report-level sentences: executive summary, implications, monitoring, methodology."""
     from engine.algorithms import ALGORITHMS
+    from engine.narrative import business_implications, executive_summary, methodology, monitoring
 
     q = dataset.quality
     context = {
