@@ -1,0 +1,93 @@
+"""Render the report: Jinja2 templates to HTML, WeasyPrint HTML to PDF.
+
+Autoescaping is on for every .html template and undefined names raise, so user
+text (client name, labels) always reaches the page as text and a template typo
+fails loudly. Output is deterministic: no clock, no random ids; the printed date
+is passed in (default: the end of the data), so the same inputs give the same
+HTML bytes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from engine.project import ReportSpec
+from engine.report.filters import FILTERS, iso_date
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "report_templates"
+_ENV: Environment | None = None
+
+
+def environment() -> Environment:
+    """The report's Jinja environment (created once): autoescape for html, StrictUndefined."""
+    global _ENV
+    if _ENV is None:
+        env = Environment(
+            loader=FileSystemLoader(TEMPLATE_DIR),
+            autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True, default=True),
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        env.filters.update(FILTERS)
+        _ENV = env
+    return _ENV
+
+
+def default_generated_at(result) -> str:
+    """The reproducible "generated" date: the report date if set, else the last date in the data."""
+    options = result.project.report
+    if options.date:
+        return str(options.date)
+    last = result.dataset.quality.date_max
+    return iso_date(last) if last is not None else "undated"
+
+
+def build_context(result, options: ReportSpec | None = None, generated_at: str | None = None) -> dict:
+    """The template context of the whole report (section data included), without rendering."""
+    from engine.report.context import ReportContext
+    from engine.report.sections import build_report
+
+    options = options if options is not None else result.project.report
+    ctx = ReportContext(result=result, options=options, generated_at=generated_at or default_generated_at(result))
+    return build_report(ctx)
+
+
+def render_html(result, options: ReportSpec | None = None, generated_at: str | None = None) -> str:
+    """The report as one self-contained HTML document (styles inline, charts inline SVG).
+
+    Parameters
+    ----------
+    result : engine.pipeline.AnalysisResult
+        The run to report on.
+    options : ReportSpec, optional
+        Client, title, page size, accent, logo, sections; default ``result.project.report``.
+    generated_at : str, optional
+        The date printed as "generated"; default the report date or the end of the data.
+    """
+    return environment().get_template("base.html").render(**build_context(result, options, generated_at))
+
+
+def render_pdf(html: str, base_dir: str | Path | None = None, fetcher=None) -> bytes:
+    """The PDF of a rendered report; only data: URIs and files in report_templates/ can be loaded.
+
+    Parameters
+    ----------
+    html : str
+        Output of :func:`render_html`.
+    base_dir : path, optional
+        Where relative URLs resolve (default report_templates/); the fetcher still refuses
+        anything outside report_templates/.
+    fetcher : engine.report.fetcher.SafeFetcher, optional
+        Pass one to inspect afterwards which URLs were requested (tests do).
+    """
+    from weasyprint import HTML  # imported here: rendering HTML (the app's preview) does not need it
+
+    from engine.report.fetcher import SafeFetcher
+
+    fetcher = fetcher if fetcher is not None else SafeFetcher(TEMPLATE_DIR)
+    base = Path(base_dir) if base_dir is not None else TEMPLATE_DIR
+    return HTML(string=html, base_url=base.resolve().as_uri() + "/", url_fetcher=fetcher).write_pdf()

@@ -1,0 +1,289 @@
+"""The report's sections: a registry of (key, title, builder), one template partial each.
+
+A builder turns the run's result into plain data for its partial
+(``report_templates/sections/<key>.html``): numbers, names and sentences, never
+HTML. ``ReportSpec.sections`` lists the keys to include (None: all); the cover
+and the table of contents are always there. To keep modules short, the builders
+of the model sections live in :mod:`engine.report.section_models` and those of the
+segment sections in :mod:`engine.report.section_segments`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+
+import pandas as pd
+
+from engine.errors import InputError
+from engine.report import section_models, section_segments
+from engine.report.assets import accent_colour, logo_data_uri
+from engine.report.context import ReportContext, chart
+from engine.report.filters import integer, long_date, metric, pct
+from engine.results import NOISE
+
+PACKAGES = ("pandas", "numpy", "scikit-learn", "scipy", "altair", "vl-convert-python", "weasyprint", "jinja2")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One report section: stable key (the project-file contract), printed title, builder."""
+
+    key: str
+    title: str
+    builder: Callable[[ReportContext], dict]
+    always: bool = False  # cover and contents cannot be left out
+    numbered: bool = True
+    new_page: bool = True  # False: follows the previous section on the same page
+
+    @property
+    def template(self) -> str:
+        return f"sections/{self.key}.html"
+
+
+# ---- builders: front matter, data, narrative, appendix -----------------------
+
+def build_cover(ctx: ReportContext) -> dict:
+    o = ctx.options
+    return {
+        "logo": logo_data_uri(o.logo) if o.logo else None,
+        "analyst": o.analyst,
+        "date": o.date or long_date(ctx.result.dataset.quality.date_max),
+        "scope": f"{integer(ctx.n_units)} {ctx.unit_many} · {ctx.k} segments · {ctx.algorithm}",
+    }
+
+
+def build_toc(ctx: ReportContext) -> dict:
+    return {}  # entries come from the list of included sections (see build_report)
+
+
+def build_executive_summary(ctx: ReportContext) -> dict:
+    r = ctx.result
+    summary = r.profile.summary
+    named = [c for c in ctx.cluster_ids() if c >= 0]
+    largest = max(named, key=lambda c: (summary.loc[c, "size"], -c))
+    tiles = [
+        {"value": integer(ctx.n_units), "label": f"{ctx.unit_many} analysed"},
+        {"value": str(ctx.k), "label": "segments"},
+        {"value": ctx.algorithm, "label": "algorithm"},
+        {"value": metric(r.chosen.metrics.get("davies_bouldin"), "davies_bouldin"),
+         "label": "Davies-Bouldin (lower is better)"},
+    ]
+    has_revenue = "revenue_share" in summary and summary["revenue_share"].notna().any()
+    if has_revenue:
+        top = max(named, key=lambda c: (summary.loc[c, "revenue_share"], -c))
+        tiles.append({"value": pct(summary.loc[top, "revenue_share"]), "label": f"revenue from {ctx.cluster_name(top)}",
+                      "note": f"{pct(summary.loc[top, 'share'])} of {ctx.unit_many}"})
+    tiles.append({"value": pct(summary.loc[largest, "share"]), "label": f"largest segment: {ctx.cluster_name(largest)}"})
+    if r.stability is not None:
+        tiles.append({"value": metric(r.stability.ari_mean, "ari"), "label": "stability (mean ARI, 1 = identical)"})
+    rows = [
+        {"name": ctx.cluster_name(c), "size": summary.loc[c, "size"], "share": summary.loc[c, "share"],
+         "revenue_share": summary.loc[c, "revenue_share"] if has_revenue else None}
+        for c in ctx.cluster_ids()
+    ]
+    return {
+        "paragraphs": list(r.narrative.get("executive_summary", [])),
+        "tiles": tiles[:8],
+        "rows": rows,
+        "has_revenue": has_revenue,
+        "caption": ctx.model_context(),
+    }
+
+
+def build_data_methodology(ctx: ReportContext) -> dict:
+    r = ctx.result
+    q = r.dataset.quality
+    f = r.features
+    tables = [
+        {"name": t.name, "kind": t.kind.replace("_", " "), "rows": t.n_rows,
+         "roles": ", ".join(f"{role} = {col}" for role, col in t.roles.items())}
+        for t in r.dataset.tables
+    ]
+    clustered = set(f.names)
+    features = [
+        {"label": ctx.feature_label(n), "key": n, "description": ctx.feature_description(n),
+         "unit": ctx.feature_unit(n), "log": n in f.log, "clustered": n in clustered}
+        for n in list(f.names) + [c for c in r.profile.features if c not in clustered]
+    ]
+    if ctx.unit == "row":
+        unit_sentence = (f"The unit of analysis is the row: the {integer(ctx.n_units)} rows were clustered as they "
+                         "are, so every count in this report counts rows, not customers.")
+    elif r.dataset.shape == "customer_table":
+        unit_sentence = (f"The unit of analysis is the customer: the data has one row per customer, and its "
+                         f"{integer(ctx.n_units)} customers were clustered. Every count in this report counts customers.")
+    else:
+        unit_sentence = (f"The unit of analysis is the customer: the {integer(q.rows_used)} transaction rows kept were "
+                         f"aggregated to one row per customer, giving {integer(ctx.n_units)} customers. Every count "
+                         "of “customers” in this report counts customers, not transactions.")
+    as_of = ctx.as_of
+    has_recency = as_of is not None and ctx.unit == "customer" and "recency_days" in f.table
+    return {
+        "tables": tables,
+        "unit_sentence": unit_sentence,
+        "facts": [
+            ("Rows read", integer(q.rows_read)),
+            ("Rows used", integer(q.rows_used)),
+            ("Customers in the data", integer(q.customers)),
+            (f"{ctx.unit_many.capitalize()} clustered", integer(ctx.n_units)),
+            ("Date range", _date_range(q.date_min, q.date_max)),
+        ] + ([("Recency measured from", long_date(as_of))] if has_recency else []),
+        "recency_note": (
+            "Recency is counted in days back from the end of the data, not from the day the report was built, "
+            "so it stays meaningful for historical data." if has_recency else ""
+        ),
+        "features": features,
+        "log": [ctx.feature_label(n) for n in f.log],
+        "scaling": f.scaling,
+        "scaling_sentence": _SCALING_SENTENCES.get(f.scaling, f.scaling),
+        "paragraphs": list(r.narrative.get("methodology", [])),
+        "findings": list(q.findings),
+        "returns_treatment": _unless_listed(q.returns_treatment, q.findings),
+    }
+
+
+def _unless_listed(sentence: str, findings: list[str]) -> str:
+    """The sentence, or "" when a finding already says it (it would print twice)."""
+    return "" if not sentence or any(sentence in f or f in sentence for f in findings) else sentence
+
+
+_SCALING_SENTENCES = {
+    "standard": "Standard scaling: each feature was centred on its mean and divided by its standard deviation.",
+    "minmax": "Min-max scaling: each feature was rescaled to the range 0–1.",
+    "robust": "Robust scaling: each feature was centred on its median and divided by its interquartile range.",
+    "none": "No scaling: features were used on their own scales, so features with large values dominate distances.",
+}
+
+
+def build_business_implications(ctx: ReportContext) -> dict:
+    implications = ctx.result.narrative.get("implications", {})
+    return {"groups": [{"title": key.replace("_", " ").capitalize(), "points": list(items)}
+                       for key, items in implications.items()]}
+
+
+def build_recommendations_monitoring(ctx: ReportContext) -> dict:
+    r = ctx.result
+    fragile = []
+    if r.stability is not None:
+        fragile = [ctx.cluster_name(c) for c, v in sorted(r.stability.verdicts.items()) if v == "fragile"]
+    return {"points": list(r.narrative.get("monitoring", [])), "fragile": fragile}
+
+
+def build_appendix(ctx: ReportContext) -> dict:
+    r = ctx.result
+    project_json = r.project.to_json()
+    q = r.dataset.quality
+    stability = None
+    if r.stability is not None:
+        s = r.stability
+        from engine.charts import stability_chart
+
+        stability = {
+            "n_resamples": s.n_resamples, "ari_mean": s.ari_mean, "ari_std": s.ari_std, "verdict": s.verdict,
+            "resample_size": s.resample_size,
+            "rows": [{"name": ctx.cluster_name(c), "jaccard": s.jaccard[c], "verdict": s.verdicts.get(c, "")}
+                     for c in sorted(s.jaccard, key=lambda c: (c == NOISE, c))],
+            "chart": chart(stability_chart(s, ctx.names()), "stability"),
+        }
+    quality = [
+        ("Rows read", integer(q.rows_read)), ("Rows used", integer(q.rows_used)),
+        ("Rows without a customer id", integer(q.rows_missing_customer)),
+        ("Return / cancellation lines", integer(q.returns)),
+        ("Duplicate rows", integer(q.duplicate_rows)),
+        ("Rows with non-positive prices", integer(q.non_positive_prices)),
+        ("Outliers", f"{integer(q.outliers)} ({q.outlier_rule})" if q.outlier_rule else integer(q.outliers)),
+    ] + [(f"Unparseable dates in {col}", integer(n)) for col, n in sorted(q.unparseable_dates.items())]
+    return {
+        "stability": stability,
+        "warnings": [{"name": ctx.cluster_name(w.cluster), "message": w.message, "suppressed": w.suppressed}
+                     for w in r.warnings],
+        "notes": list(r.notes),
+        "parameters": section_models.parameter_rows(ctx),
+        "versions": [(name, _version(name)) for name in PACKAGES],
+        "seed": ctx.seed,
+        "project_sha256": hashlib.sha256(project_json.encode("utf-8")).hexdigest(),
+        "quality": quality,
+        "findings": list(q.findings),
+        "returns_treatment": _unless_listed(q.returns_treatment, q.findings),
+        "joins": [{"left": j.left, "right": j.right, "key": j.key, "left_unmatched": j.left_unmatched,
+                   "right_unmatched": j.right_unmatched, "examples": ", ".join(j.examples)} for j in r.dataset.joins],
+    }
+
+
+def _version(package: str) -> str:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def _date_range(start, end) -> str:
+    if start is None or end is None or pd.isna(start) or pd.isna(end):
+        return "no dates in the data"
+    return f"{long_date(start)} – {long_date(end)}"
+
+
+# ---- the registry -------------------------------------------------------------
+
+SECTIONS: dict[str, Section] = {
+    s.key: s
+    for s in (
+        Section("cover", "Cover", build_cover, always=True, numbered=False),
+        Section("toc", "Contents", build_toc, always=True, numbered=False),
+        Section("executive_summary", "Executive summary", build_executive_summary),
+        Section("data_methodology", "Data and methodology", build_data_methodology),
+        Section("algorithm_comparison", "Algorithm comparison", section_models.build_algorithm_comparison),
+        Section("choosing_k", "Choosing the number of segments", section_models.build_choosing_k),
+        Section("chosen_model", "The chosen model", section_models.build_chosen_model),
+        Section("cluster_sizes", "Segment sizes and revenue", section_segments.build_cluster_sizes),
+        Section("profiling", "Segment profiles", section_segments.build_profiling),
+        Section("characteristics", "Segment characteristics", section_segments.build_characteristics),
+        Section("visualisation", "Segments in two dimensions", section_segments.build_visualisation),
+        Section("segments", "The segments one by one", section_segments.build_segments),
+        Section("business_implications", "Business implications", build_business_implications),
+        Section("recommendations_monitoring", "Recommendations and monitoring", build_recommendations_monitoring,
+                new_page=False),
+        Section("appendix", "Appendix: stability, parameters and reproducibility", build_appendix),
+    )
+}
+
+
+def selected_sections(keys: list[str] | None) -> list[Section]:
+    """The sections to print, in report order; unknown keys are an input error."""
+    if keys is None:
+        return list(SECTIONS.values())
+    unknown = [k for k in keys if k not in SECTIONS]
+    if unknown:
+        raise InputError(
+            f"report.sections names unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}.",
+            "report.sections",
+        )
+    return [s for s in SECTIONS.values() if s.always or s.key in keys]
+
+
+def build_report(ctx: ReportContext) -> dict:
+    """Template context: report meta plus each included section's number, anchor and data."""
+    sections = []
+    number = 0
+    for section in selected_sections(ctx.options.sections):
+        if section.numbered:
+            number += 1
+        data = section.builder(ctx)
+        sections.append({
+            "key": section.key, "title": section.title, "template": section.template,
+            "number": number if section.numbered else None, "anchor": f"sec-{section.key}", "data": data,
+            "page_class": "major" if section.new_page else "minor",
+        })
+    o = ctx.options
+    meta = {
+        "client": o.client, "title": o.title, "generated_at": ctx.generated_at,
+        "accent": accent_colour(o.accent), "page_size": o.page_size if o.page_size in _PAGE_HEIGHTS else "A4",
+        "page_height": _PAGE_HEIGHTS.get(o.page_size, _PAGE_HEIGHTS["A4"]),
+        "unit_one": ctx.unit_one, "unit_many": ctx.unit_many,
+    }
+    return {"meta": meta, "sections": sections}
+
+
+_PAGE_HEIGHTS = {"A4": "296mm", "Letter": "278mm"}  # a hair under the sheet so the cover never spills
