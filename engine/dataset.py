@@ -221,8 +221,10 @@ def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, warn
         duplicate_rows=n_duplicates, unparseable_dates=bad_dates, non_positive_prices=n_non_positive,
         outliers=outliers, outlier_rule=rule, findings=findings)
     customers = _customers_frame(tx, customers_attr)
+    # unit="row" clusters the main table's own columns, on the same rows the quality summary counts as used.
+    rows = frame[keep.to_numpy()].reset_index(drop=True)
     return Dataset(tables=[t.info for t in tables], shape="transactions", transactions=tx, customers=customers,
-                   rows=frame, quality=quality, joins=joins, warnings=warnings)
+                   rows=rows, quality=quality, joins=joins, warnings=warnings)
 
 
 def _canonical(frame: pd.DataFrame, roles: dict[str, str], name: str,

@@ -32,7 +32,7 @@ ROLE_NAMES = (
 UNITS = ("customer", "row")
 SCALINGS = ("none", "standard", "minmax", "robust")
 PAGE_SIZES = ("A4", "Letter")
-DEFAULT_ALGORITHMS = ["kmeans", "gmm", "agglomerative", "birch", "dbscan", "hdbscan"]
+DEFAULT_ALGORITHMS = ["kmeans", "gmm", "agglomerative", "birch", "dbscan", "hdbscan", "rfm"]
 
 
 @dataclass

@@ -100,7 +100,7 @@ class Dataset:
     shape: str
     transactions: pd.DataFrame | None  # canonical columns, rows kept after cleaning
     customers: pd.DataFrame | None  # one row per customer_id (attributes), index customer_id
-    rows: pd.DataFrame  # the main table as loaded (for unit="row"), original column names
+    rows: pd.DataFrame  # the main table's rows kept by cleaning (for unit="row"), original column names
     quality: QualitySummary
     joins: list[JoinReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -175,18 +175,9 @@ class ReportContext:
 def chart(chart_obj, key: str) -> ChartImage:
     """An Altair chart (from engine.charts) as a sanitised image: vector SVG, or JPEG when it has many marks.
 
-    The SVG comes straight from vl-convert rather than through ``engine.charts.chart_to_svg``:
-    that function's regex clean-up is not markup-aware (a segment named "Spend url(" makes it
-    cut across tags and return broken XML), while :func:`engine.report.assets.sanitize_svg`
-    parses the SVG and removes remote references element by element.
+    engine.charts.chart_to_svg renders it (refusing any external URL); chart_image rebuilds
+    the SVG from an allow-list (engine.report.assets.sanitize_svg) before it is embedded.
     """
-    import altair as alt
-    import vl_convert
+    from engine.charts import chart_to_svg
 
-    # The chart builders produce valid specs; skipping Altair's JSON-schema pass saves ~0.1 s a chart.
-    spec = chart_obj.to_dict(validate=False) if hasattr(chart_obj, "to_dict") else chart_obj
-    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    svg = vl_convert.vegalite_to_svg(
-        spec, vl_version=version if version in vl_convert.get_vegalite_versions() else None, allowed_base_urls=[]
-    )
-    return chart_image(svg, key)
+    return chart_image(chart_to_svg(chart_obj), key)

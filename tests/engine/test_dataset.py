@@ -289,3 +289,14 @@ def test_format_inspect_on_online_retail(tmp_path):
     assert "Unreadable dates         InvoiceDate: 1" in text
     assert "\n  none" in text  # no warnings
     assert ONLINE_RETAIL_CSV.count("\n") - 1 == 12
+
+
+def test_row_unit_rows_are_the_rows_cleaning_kept():
+    """unit="row" must cluster exactly the rows the quality summary counts as used."""
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    data = load_dataset([sample])
+    assert data.quality.rows_read - data.quality.rows_used == data.quality.duplicate_rows == 5
+    assert len(data.rows) == data.quality.rows_used
+    assert not data.rows.duplicated().any()
