@@ -36,17 +36,17 @@ FEATURES: dict[str, FeatureDef] = {
                    "(the day after the last date in the data, unless given).", "days", True,
                    ("customer_id", "date")),
         FeatureDef("frequency", "Frequency", "Distinct orders, return lines excluded (order id, else purchase "
-                   "timestamp, else line).", "orders", True, ("customer_id",)),
+                   "timestamp, else line).", "orders", True, ("customer_id",), additive=True),
         FeatureDef("monetary", "Monetary", "Net revenue: purchases minus returns.", "currency", True,
-                   ("customer_id", "amount")),
+                   ("customer_id", "amount"), additive=True),
         FeatureDef("total_quantity", "Total quantity", "Items bought minus items returned.", "items", True,
-                   ("customer_id", "quantity")),
+                   ("customer_id", "quantity"), additive=True),
         FeatureDef("avg_order_value", "Average order value", "Revenue of purchase lines divided by orders.",
                    "currency", True, ("customer_id", "amount")),
         FeatureDef("avg_unit_price", "Average unit price", "Price paid per item, weighted by quantity "
                    "(purchase revenue / purchased items).", "currency", True, ("customer_id", "quantity", "amount")),
         FeatureDef("avg_items_per_order", "Items per order", "Purchased items divided by orders.", "items", True,
-                   ("customer_id", "quantity")),
+                   ("customer_id", "quantity"), additive=True),
         FeatureDef("tenure_days", "Tenure", "Days from signup (else first purchase) to the reference date.",
                    "days", False, ("customer_id", "date")),
         FeatureDef("mean_days_between_orders", "Days between orders", "Mean gap between distinct purchase days; "

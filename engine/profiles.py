@@ -87,14 +87,30 @@ def profile_clusters(features: FeatureMatrix, labels: np.ndarray) -> Profile:
     )
 
 
+def is_additive(feature: str) -> bool:
+    """Whether a cluster total of the feature means something (catalogue flag; columns: no).
+
+    Totals of days, prices, averages or shares are sums of nothing; only revenue,
+    orders and items add up. Raw columns carry no such knowledge, so they get none.
+    """
+    from engine.features import feature_def
+
+    entry = feature_def(feature)
+    return bool(entry is not None and entry.additive)
+
+
 def profiling_table(
-    profile: Profile, names: dict[int, str] | None = None, labels: dict[str, str] | None = None
+    profile: Profile,
+    names: dict[int, str] | None = None,
+    labels: dict[str, str] | None = None,
+    additive: set[str] | None = None,
 ) -> pd.DataFrame:
-    """The classic profiling table: count, shares, and average and total of each feature.
+    """The classic profiling table: count, shares, the average of each feature, totals of additive ones.
 
     Column names are for people ("Customer count", "Avg Recency", "Total Monetary");
     ``labels`` overrides the feature labels the profile carries. Revenue columns
-    are left out when revenue is unknown.
+    are left out when revenue is unknown. ``additive`` names the features that get
+    a total (default: the catalogue's additive features, see :func:`is_additive`).
     """
     labels = {**profile.feature_labels, **(labels or {})}
     unit = _unit_word(profile.unit)
@@ -110,7 +126,8 @@ def profiling_table(
     for feature in profile.features:
         label = labels.get(feature, feature)
         out[f"Avg {label}"] = profile.means[feature]
-        out[f"Total {label}"] = profile.totals[feature]
+        if (feature in additive) if additive is not None else is_additive(feature):
+            out[f"Total {label}"] = profile.totals[feature]
     return out.reset_index(drop=True)
 
 

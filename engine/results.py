@@ -116,6 +116,7 @@ class FeatureDef:
     unit: str  # "days", "orders", "currency", "items", "share", ...
     skewed: bool = False  # heavy right tail: log1p by default
     needs: tuple[str, ...] = ()  # canonical columns required
+    additive: bool = False  # a cluster total means something (revenue, orders, items; not days or prices)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from engine.profiles import is_additive
 from engine.project import ReportSpec
 from engine.report.assets import ChartImage, chart_image
 from engine.report.filters import integer
@@ -20,7 +21,6 @@ from engine.results import NOISE, FeatureDef
 UNIT_WORDS = {"customer": ("customer", "customers"), "row": ("row", "rows")}
 # Customer features that are sums over transactions, so a cluster total means something
 # (a total of recency days, of average prices or of shares does not).
-ADDITIVE_FEATURES = frozenset({"monetary", "frequency", "total_quantity"})
 ADDITIVE_ROLES = ("amount", "quantity")  # for unit="row": the line amount and quantity columns
 
 
@@ -128,7 +128,7 @@ class ReportContext:
     def is_additive(self, name: str) -> bool:
         """Whether summing the feature over a cluster's units gives a meaningful total."""
         if self.unit == "customer":
-            return name in ADDITIVE_FEATURES
+            return is_additive(name)
         role_columns = {t.roles.get(role) for t in self.result.dataset.tables for role in ADDITIVE_ROLES}
         return name in role_columns
 

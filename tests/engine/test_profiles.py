@@ -178,6 +178,7 @@ def test_profiling_table_has_readable_columns_and_hand_values(profile):
         "Cluster id", "Cluster", "Customer count", "Share of customers", "Revenue", "Share of revenue",
     ]
     assert "Avg Recency (days)" in table.columns and "Total Spend" in table.columns
+    assert "Total Recency (days)" not in table.columns  # a sum of days means nothing
     assert "Avg segment_hint" not in table.columns
     assert table["Cluster"].tolist() == ["Loyal spenders", "Cluster 1", "Unassigned"]
     assert table["Customer count"].sum() == 6
@@ -191,6 +192,11 @@ def test_profiling_table_for_rows_without_revenue_says_rows():
     assert "Row count" in table.columns and "Share of rows" in table.columns
     assert "Revenue" not in table.columns and "Share of revenue" not in table.columns
     assert "Avg Amount" in table.columns
+    assert "Total Recency (days)" not in table.columns
+    only_named = profiling_table(profile, labels={"monetary": "Amount"}, additive={"recency_days"})
+    assert "Total Amount" not in only_named.columns and "Total Recency (days)" in only_named.columns
+    assert only_named["Total Recency (days)"].sum() == pytest.approx(
+        only_named["Avg Recency (days)"].mul(only_named["Row count"]).sum())
 
 
 def test_csv_neutralises_formulas_and_keeps_numbers(profile):
