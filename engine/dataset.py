@@ -26,15 +26,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.errors import InputError
-from engine.io import (
-    ParsedDates,
-    clean_text,
-    expand_paths,
-    normalise_ids,
-    parse_dates,
-    read_table,
-    to_numbers,
-)
+from engine.io import expand_paths, read_table
+from engine.parsing import ParsedDates, clean_text, normalise_ids, parse_dates, to_numbers
 from engine.results import CANONICAL_COLUMNS, Dataset, JoinReport, QualitySummary, TableInfo
 from engine.roles import ID_ROLES, ROLES, classify_with_reason, detect_roles, find_column, unconfirmed_names
 

@@ -4,13 +4,8 @@ CSV is sniffed rather than configured (delimiter among ``, ; TAB |``; UTF-8 with
 or without BOM, UTF-16 with BOM, Latin-1 as the last resort; a first row that
 looks like data means there is no header), because analysts upload whatever
 their tool exported. Excel and Parquet are read as they are. Every failure
-caused by the file raises :class:`InputError` naming the file.
-
-The second half turns text columns into typed values the same forgiving way:
-:func:`parse_dates` (explicit formats tried on a sample, the winner applied to
-the whole column, day-first only when the data says so), :func:`to_numbers`
-(currency signs, decimal commas) and :func:`normalise_ids` (17850.0 -> "17850").
-All are vectorised: a million rows take about a second.
+caused by the file raises :class:`InputError` naming the file. Turning text
+columns into typed values lives in :mod:`engine.parsing`.
 """
 
 from __future__ import annotations
@@ -19,15 +14,13 @@ import csv
 import re
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from engine.errors import InputError
+from engine.parsing import to_numbers
 
 CSV_SUFFIXES = (".csv", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
@@ -350,231 +343,3 @@ def _is_row_number(column: pd.Series) -> bool:
 
 
 # ---- value parsers ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParsedDates:
-    """A date column read as datetime64[ns], with what it took to read it."""
-
-    values: pd.Series  # NaT where blank or unreadable
-    format: str  # winning format ("datetime" when already typed, "" when nothing could be read)
-    n_unreadable: int  # non-blank values that could not be read
-    ambiguous: bool = False  # day/month order could not be told from the data (month-first used)
-
-
-def _date_formats() -> tuple[tuple[str, str], ...]:
-    """(format, order) candidates; order tells which formats agree on day/month position."""
-    formats = [("ISO8601", "ymd")]
-    times = ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p")
-    for order, first, second in (("mdy", "%m", "%d"), ("dmy", "%d", "%m")):
-        for sep in "/-.":
-            for year in ("%Y", "%y"):
-                formats += [(f"{first}{sep}{second}{sep}{year}{t}", order) for t in times]
-    formats += [(f"%Y{sep}%m{sep}%d{t}", "ymd") for sep in "/." for t in times[:3]]
-    formats += [(f, "text") for f in ("%d-%b-%Y", "%d-%b-%y", "%d %b %Y", "%d %B %Y", "%b %d, %Y",
-                                       "%B %d, %Y", "%b %d %Y", "%d-%b-%Y %H:%M", "%d %b %Y %H:%M")]
-    formats.append(("%Y%m%d", "ymd"))
-    return tuple(formats)
-
-
-DATE_FORMATS = _date_formats()
-_SWAP = {"mdy": "dmy", "dmy": "mdy"}
-_MISSING_TOKENS = ("", "nan", "NaN", "NAN", "None", "none", "NULL", "null", "NA", "N/A", "n/a", "#N/A", "-", "?")
-
-
-def parse_dates(series: pd.Series) -> ParsedDates:
-    """Read a column of dates whatever its format.
-
-    Explicit formats are tried on a sample spread over the column and the one
-    reading most values is applied to the whole column (vectorised). If that
-    leaves failures, the day/month-swapped format is tried on the whole column
-    (values > 12 in the first field reveal day-first data), then the remaining
-    failures are filled from formats that agree on the day/month order.
-    """
-    if pd.api.types.is_datetime64_any_dtype(series):
-        values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series  # keep wall time
-        return ParsedDates(_in_range(values), "datetime", 0)
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        return _parse_numeric_dates(series)
-    text = _blank_to_na(series.astype("str").str.strip())
-    present = text.notna()
-    sample = sample_values(text)
-    if sample.empty:
-        return ParsedDates(_to_datetime(text, "ISO8601"), "", 0)
-    fmt, order, ambiguous = _best_format(sample)
-    values = _to_datetime(text, fmt)
-    failed = present & values.isna()
-    if failed.any() and order in _SWAP:
-        swapped = _swap_day_month(fmt)
-        alternative = _to_datetime(text, swapped)
-        if (present & alternative.isna()).sum() < failed.sum():
-            values, fmt, order = alternative, swapped, _SWAP[order]
-            failed = present & values.isna()
-    if failed.any():
-        values = _fill_failures(text, values, failed, fmt, order)
-        failed = present & values.isna()
-    return ParsedDates(values, fmt, int(failed.sum()), ambiguous)
-
-
-def sample_values(series: pd.Series, n: int = 400) -> pd.Series:
-    """Up to ``n`` distinct non-missing values spread over the whole column (cheap on big columns)."""
-    values = series.dropna()
-    if len(values) > 20 * n:
-        values = values.iloc[np.linspace(0, len(values) - 1, 20 * n).astype(int)]
-    return pd.Series(values.unique()[:n])
-
-
-def _best_format(sample: pd.Series) -> tuple[str, str, bool]:
-    scores: dict[str, int] = {}
-    for fmt, order in DATE_FORMATS:  # listed order: the first format reading every value wins at once
-        scores[fmt] = _count_readable(sample, fmt)
-        if scores[fmt] == len(sample):
-            ambiguous = order in _SWAP and _count_readable(sample, _swap_day_month(fmt)) == len(sample)
-            return fmt, order, ambiguous
-    fmt, order = max(DATE_FORMATS, key=lambda item: scores[item[0]])  # ties: earliest listed
-    if scores[fmt] < 0.5 * len(sample):
-        mixed = int(_to_datetime(sample, "mixed").notna().sum())
-        if mixed > scores[fmt]:
-            return "mixed", "text", False
-    ambiguous = order in _SWAP and scores[_swap_day_month(fmt)] == scores[fmt]
-    return fmt, order, ambiguous
-
-
-def _count_readable(sample: pd.Series, fmt: str) -> int:
-    if fmt in ("ISO8601", "mixed"):
-        return int(_to_datetime(sample, fmt).notna().sum())
-    try:
-        text = pa.array(sample.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        return len(text) - _arrow_strptime(text, fmt).null_count
-    except (pa.ArrowException, TypeError, ValueError):
-        return int(_to_datetime(sample, fmt).notna().sum())
-
-
-_FORMAT_PARTS = {
-    "%Y": r"\d{4}", "%y": r"\d{2}", "%m": r"(0?[1-9]|1[0-2])", "%d": r"(0?[1-9]|[12]\d|3[01])",
-    "%H": r"([01]?\d|2[0-3])", "%I": r"(0?[1-9]|1[0-2])", "%M": r"[0-5]\d", "%S": r"[0-5]\d",
-    "%p": r"[AaPp][Mm]", "%b": r"[A-Za-z]{3}", "%B": r"[A-Za-z]{3,9}",
-}
-
-
-def _format_regex(fmt: str) -> str:
-    """A strict pattern for ``fmt``: Arrow's strptime alone accepts "10" for %Y and trailing digits."""
-    pieces = re.split(r"(%[A-Za-z])", fmt)
-    return "^" + "".join(_FORMAT_PARTS.get(p, re.escape(p)) for p in pieces if p) + "$"
-
-
-def _arrow_strptime(text: pa.Array, fmt: str) -> pa.Array:
-    parsed = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-    strict = pc.match_substring_regex(text, _format_regex(fmt))
-    return pc.if_else(strict, parsed, pa.scalar(None, parsed.type))
-
-
-def _fill_failures(text: pd.Series, values: pd.Series, failed: pd.Series, fmt: str, order: str) -> pd.Series:
-    """Read leftovers with other formats of the same day/month order (never mixing orders)."""
-    leftovers = pd.Series(text[failed].unique())
-    if len(leftovers) > 10_000:
-        return values  # a column this messy is reported, not guessed at
-    filled = pd.Series(pd.NaT, index=leftovers.index, dtype="datetime64[ns]")
-    for other, other_order in DATE_FORMATS:
-        if other == fmt or other_order not in (order, "ymd", "text") or not _count_readable(leftovers, other):
-            continue
-        filled = filled.fillna(_to_datetime(leftovers, other))
-        if filled.notna().all():
-            break
-    lookup = pd.Series(filled.to_numpy(), index=leftovers.to_numpy())
-    values = values.copy()
-    values[failed] = text[failed].map(lookup).astype("datetime64[ns]")
-    return values
-
-
-def _swap_day_month(fmt: str) -> str:
-    return fmt.replace("%m", "\0").replace("%d", "%m").replace("\0", "%d")
-
-
-def _to_datetime(values: pd.Series, fmt: str) -> pd.Series:
-    """Parse with one format; explicit formats go through Arrow's C++ strptime (25x faster than pandas')."""
-    if fmt not in ("ISO8601", "mixed"):
-        try:
-            text = pa.array(values.array, type=pa.string(), from_pandas=True)
-            parsed = _arrow_strptime(text, fmt)
-            return _in_range(pd.Series(parsed.to_pandas(), index=values.index))
-        except (pa.ArrowException, TypeError, ValueError):
-            pass  # fall back to pandas below
-    try:
-        parsed = pd.to_datetime(values, format=fmt, errors="coerce", utc=True)
-    except (ValueError, TypeError, OverflowError):
-        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    return _in_range(parsed.dt.tz_convert(None))
-
-
-def _in_range(values: pd.Series) -> pd.Series:
-    """Drop dates outside what datetime64[ns] can hold (year 1678..2261) instead of overflowing."""
-    years = values.dt.year
-    return values.where((years > 1677) & (years < 2262)).astype("datetime64[ns]")
-
-
-def _parse_numeric_dates(series: pd.Series) -> ParsedDates:
-    """yyyymmdd integers, Unix seconds/milliseconds, or Excel serial day numbers."""
-    numbers = series.astype(float)
-    present = numbers.notna()
-    median = float(numbers.median()) if present.any() else 0.0
-    values = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-    fmt = ""
-    if 19_000_101 <= median <= 21_001_231 and (numbers.dropna() % 1 == 0).all():
-        fmt = "%Y%m%d"
-        values = _to_datetime(numbers.astype("Int64").astype("str"), fmt)
-    elif 1e9 <= median < 1e13:
-        fmt = "unix seconds" if median < 1e11 else "unix milliseconds"
-        unit = "s" if median < 1e11 else "ms"
-        values = _in_range(pd.to_datetime(numbers, unit=unit, errors="coerce"))
-    elif 20_000 <= median <= 80_000:
-        fmt = "Excel day number"
-        values = _in_range(pd.to_datetime(numbers, unit="D", origin="1899-12-30", errors="coerce"))
-    return ParsedDates(values, fmt, int((present & values.isna()).sum()))
-
-
-def to_numbers(series: pd.Series) -> pd.Series:
-    """Read a column as floats, forgiving currency signs, spaces, (negatives) and decimal commas."""
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        return series.astype(float)
-    text = _blank_to_na(series.astype("str").str.strip())
-    text = text.str.replace(r"[\s\u00a0$€£¥%']", "", regex=True)
-    negative = text.str.match(r"^\(.*\)$").fillna(False).astype(bool)
-    text = text.str.strip("()")
-    sample = sample_values(text).astype("str")
-    comma_votes = sample.str.match(r"^-?\d{1,3}(\.\d{3})+(,\d+)?$|^-?\d+,(\d{1,2}|\d{4,})$").sum()
-    dot_votes = sample.str.match(r"^-?\d{1,3}(,\d{3})+(\.\d+)?$|^-?\d+\.(\d{1,2}|\d{4,})$").sum()
-    if comma_votes > dot_votes:
-        text = text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-    else:
-        text = text.str.replace(",", "", regex=False)
-    numbers = pd.to_numeric(text, errors="coerce").astype(float)
-    return numbers.mask(negative, -numbers)
-
-
-def normalise_ids(series: pd.Series) -> pd.Series:
-    """Identifiers as trimmed strings, missing as NaN; integer-valued floats lose their ".0".
-
-    Customer ids often arrive as floats (17850.0) because a column with blanks
-    cannot be integer in pandas; "17850" must match "17850" in another file.
-    """
-    if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-        numbers = series.astype(float)
-        whole = numbers.dropna()
-        if (whole % 1 == 0).all() and (whole.abs() < 2**53).all():
-            return numbers.astype("Int64").astype("str")
-        return numbers.astype("str").mask(numbers.isna())
-    text = series.astype("str").str.strip()
-    float_like = text.str.contains(r"^-?\d+\.0+$", regex=True).fillna(False).astype(bool)
-    if float_like.any():  # replace only where needed: a regex replace over a million ids costs 0.2 s
-        text = text.mask(float_like, text[float_like].str.replace(r"\.0+$", "", regex=True))
-    return _blank_to_na(text)
-
-
-def _blank_to_na(text: pd.Series) -> pd.Series:
-    return text.mask(text.isin(_MISSING_TOKENS))
-
-
-def clean_text(series: pd.Series) -> pd.Series:
-    """Labels (category, region) as trimmed strings, blanks and placeholders ("N/A", "-") as NaN."""
-    return _blank_to_na(series.astype("str").str.strip())

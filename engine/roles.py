@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from engine.errors import InputError
-from engine.io import parse_dates, sample_values, to_numbers
+from engine.parsing import parse_dates, sample_values, to_numbers
 
 TABLE_KINDS = ("transactions", "customers", "products", "customer_table", "unknown")
 ID_ROLES = ("customer_id", "order_id", "product_id")

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.io import expand_paths, normalise_ids, parse_dates, read_table, to_numbers
+from engine.io import expand_paths, read_table
+from engine.parsing import normalise_ids, parse_dates, to_numbers
 from tests.engine.data_fixtures import HEADERLESS_CSV, MALL_CSV, PRODUCTS_CSV, write, write_excel
 
 # ---- CSV dialects ------------------------------------------------------------
