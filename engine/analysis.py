@@ -325,7 +325,10 @@ class Analysis:
 
     # ---- project files -------------------------------------------------
     def to_project_json(self) -> str:
-        return self.project.to_json()
+        """The project file that rebuilds the report (defaulted features written out)."""
+        from engine.pipeline import resolved_project
+
+        return resolved_project(self.project, self.current("features")).to_json()
 
     @classmethod
     def from_project_json(cls, text: str, data_dir: str | Path | None = None) -> Analysis:

@@ -128,7 +128,8 @@ def _build(args) -> int:
     if args.profiles:
         Path(args.profiles).write_text(exports.profiles_csv(result), encoding="utf-8")
     if args.export_project:
-        Path(args.export_project).write_text(project.to_json(), encoding="utf-8")
+        exported = pipeline.resolved_project(project, result.features)
+        Path(args.export_project).write_text(exported.to_json(), encoding="utf-8")
     if args.summary:
         Path(args.summary).write_text(json.dumps(exports.summary_dict(result), indent=2), encoding="utf-8")
     if not args.quiet:

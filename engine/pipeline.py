@@ -78,6 +78,20 @@ def demo_project() -> Project:
     return project
 
 
+def resolved_project(project: Project, features: FeatureMatrix | None) -> Project:
+    """A copy of the project with the defaulted feature list written out.
+
+    The exported project file then says which features were clustered even when
+    the analyst left ``features.selected`` to the defaults, and still rebuilds the
+    same report if the defaults change. ``features.log`` keeps its value: ``null``
+    (automatic) behaves differently from a list on features with negative values.
+    """
+    copy = Project.from_dict(project.to_dict())
+    if features is not None and copy.features.selected is None:
+        copy.features.selected = list(features.names)
+    return copy
+
+
 def load(project: Project) -> Dataset:
     """Stage 1: read, recognise and join the data files named in the project."""
     from engine.dataset import load_dataset

@@ -104,6 +104,10 @@ def test_build_demo_writes_every_export_and_round_trips(tmp_path):
     assert assignments[0].split(",")[:3] == ["id", "cluster_id", "cluster_name"]
     assert len(assignments) - 1 == summary["input"]["customers"]
 
+    exported = json.loads((tmp_path / "project.json").read_text())
+    assert exported["features"]["selected"] == summary["features"]  # defaults written out
+    assert exported["clustering"]["seed"] == 42
+
     # Rebuild from the exported project file: the same numbers come out.
     again = cli("build", "--project", str(tmp_path / "project.json"), "--out", str(tmp_path / "again.pdf"),
                 "--summary", str(tmp_path / "s2.json"), "--quiet")
