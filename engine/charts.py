@@ -152,17 +152,17 @@ def sizes_chart(profile: Profile, names: dict[int, str] | None = None) -> alt.To
         "xOffset": alt.XOffset("measure:N", sort=list(measures)),
         "y": alt.Y("value:Q", title="Share of total", axis=alt.Axis(format="%")),
     }
-    bars = alt.Chart(data).mark_bar().encode(
-        **encode,
-        color=_cluster_color_encoding(display, legend=False),
-        opacity=alt.Opacity("measure:N", title=None, sort=list(measures),
-                            scale=alt.Scale(domain=list(measures), range=[1.0, 0.45][: len(measures)]),
-                            legend=alt.Legend(orient="top")),
-    )
+    if has_revenue:  # lighter bars for revenue; a one-value opacity scale would hide the bars
+        shade = {"opacity": alt.Opacity("measure:N", title=None, sort=list(measures),
+                                        scale=alt.Scale(domain=list(measures), range=[1.0, 0.45]),
+                                        legend=alt.Legend(orient="top"))}
+    else:
+        shade = {}
+    bars = alt.Chart(data).mark_bar().encode(**encode, color=_cluster_color_encoding(display, legend=False), **shade)
     text = alt.Chart(data).mark_text(dy=-6, fontSize=9, color="#333").encode(**encode, text="text:N")
     subtitle = f"{profile.n_units:,} {unit} in total" + ("" if has_revenue else "; revenue is not known for this data")
-    return _finish(alt.layer(bars, text).properties(
-        width=WIDTH - 80, height=240, title=_title(f"Cluster sizes: {unit} and revenue", subtitle)))
+    title = f"Cluster sizes: {unit} and revenue" if has_revenue else f"Cluster sizes: {unit}"
+    return _finish(alt.layer(bars, text).properties(width=WIDTH - 80, height=240, title=_title(title, subtitle)))
 
 
 def heatmap_chart(

@@ -231,6 +231,7 @@ def report_narrative(project, dataset, features, chosen, recommendation, profile
         "rows": q.rows_used,
         "customers": q.customers,
         "unit": features.unit,
+        "shape": dataset.shape,
         "date_min": q.date_min,
         "date_max": q.date_max,
         "features": [features.labels.get(n, n) for n in features.names],

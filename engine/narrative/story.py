@@ -177,7 +177,7 @@ def monitoring(profile: Profile, labels: dict[int, ClusterLabel], stability: Sta
 def methodology(context: dict) -> list[str]:
     """Methodology sentences stating unit of analysis, features, scaling, algorithm and metrics together.
 
-    ``context`` keys: rows, customers, unit, date_min, date_max, features (labels),
+    ``context`` keys: rows, customers, unit, shape (Dataset.shape), date_min, date_max, features (labels),
     log (labels), scaling, algorithm (label), k, reasons, metrics, seed (optional).
     """
     unit = context.get("unit", "customer")
@@ -187,7 +187,10 @@ def methodology(context: dict) -> list[str]:
     span = _span(context.get("date_min"), context.get("date_max"))
     if unit == "customer":
         first = "Unit of analysis: the customer."
-        if rows is not None and customers is not None:
+        if context.get("shape") == "customer_table" and customers is not None:
+            first += (f" The data already holds one row per customer ({fmt_count(customers)} customers); "
+                      "nothing was aggregated, and every count in this report is customers.")
+        elif rows is not None and customers is not None:
             first += (f" {fmt_count(rows)} transaction lines{span} were aggregated into one row per customer, "
                       f"{fmt_count(customers)} customers in all; every count in this report is customers.")
     else:

@@ -204,6 +204,22 @@ def test_sizes_chart_pairs_customer_and_revenue_shares(big):
     assert customers["Loyal"] == pytest.approx(profile.summary.loc[0, "share"], abs=1e-4)
 
 
+def test_sizes_chart_without_revenue_draws_visible_bars(big):
+    """With one measure, the bars must not sit on a one-value opacity scale (they rendered invisible)."""
+    from dataclasses import replace
+
+    summary = big["profile"].summary.copy()
+    summary["revenue"] = np.nan
+    summary["revenue_share"] = np.nan
+    spec = charts.sizes_chart(replace(big["profile"], summary=summary)).to_dict()
+    bars = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "bar")
+    assert "opacity" not in bars["encoding"]
+    assert spec["title"]["text"] == "Cluster sizes: customers"
+    with_revenue = big["charts"]["sizes"].to_dict()
+    bars = next(layer for layer in with_revenue["layer"] if layer["mark"]["type"] == "bar")
+    assert bars["encoding"]["opacity"]["scale"]["range"] == [1.0, 0.45]
+
+
 def test_heatmap_shows_standardized_means_centred_at_zero(big):
     spec = big["charts"]["heatmap"].to_dict()
     rows = [r for values in spec["datasets"].values() for r in values]

@@ -179,6 +179,15 @@ def test_methodology_for_rows_never_says_customers():
     assert not any("today" in s for s in text[1:])
 
 
+def test_methodology_for_a_customer_table_says_nothing_was_aggregated():
+    text = methodology({"rows": 200, "customers": 200, "unit": "customer", "shape": "customer_table",
+                        "features": ["Age"], "log": [], "scaling": "standard", "algorithm": "k-means", "k": 4,
+                        "metrics": {"silhouette": 0.41}})
+    assert text[0] == ("Unit of analysis: the customer. The data already holds one row per customer (200 customers); "
+                       "nothing was aggregated, and every count in this report is customers.")
+    assert not any("transaction" in s for s in text)
+
+
 def test_mall_profile_narrative_does_not_crash():
     profile = mall_profile()
     labels = generate_labels(profile)
