@@ -186,34 +186,14 @@ class Analysis:
     def run_stability(self):
         features = self._need("features", "features")
         chosen = self._need("choice", "compare").run
-        c = self.project.clustering
-
-        def compute():
-            if not c.stability_resamples or chosen.labels is None:
-                return None
-            from engine.stability import stability
-
-            k = chosen.k if chosen.k is not None else chosen.n_clusters
-            return stability(
-                features.X, chosen.algorithm, k, c.seed, c.params.get(chosen.algorithm, {}), chosen.labels,
-                n_resamples=c.stability_resamples, context=features.table,
-            )
-
-        return self._run("stability", compute)
+        project = _copy(self.project)
+        return self._run("stability", lambda: pipeline.check_stability(project, features, chosen))
 
     def run_labels(self) -> Labelled:
         """Profile the chosen clusters and generate their names (the analyst's edits apply on top)."""
         features = self._need("features", "features")
         chosen = self._need("choice", "compare").run
-
-        def compute():
-            from engine.narrative import generate_labels
-            from engine.profiles import profile_clusters
-
-            profile = profile_clusters(features, chosen.labels)
-            return Labelled(profile, generate_labels(profile, features.labels))
-
-        labelled = self._run("labels", compute)
+        labelled = self._run("labels", lambda: Labelled(*pipeline.profile_and_name(features, chosen)))
         if self.labels_written_for is None:
             self.labels_written_for = self.fingerprint("choice")
         return labelled
@@ -257,11 +237,8 @@ class Analysis:
     # ---- labels --------------------------------------------------------
     def cluster_labels(self) -> tuple[dict[int, ClusterLabel], list[ConsistencyWarning], list[str]]:
         """Generated labels with the analyst's edits applied, the consistency warnings, and edit notes."""
-        from engine.narrative import apply_edits, check_consistency
-
         labelled: Labelled = self._need("labels", "label")
-        labels, notes = apply_edits(labelled.generated, self.project.labels)
-        return labels, check_consistency(labels, labelled.profile), list(notes)
+        return pipeline.edited_labels(self.project, labelled.generated, labelled.profile)
 
     def edits_for_other_model(self) -> bool:
         """True when label edits exist that were written while a different model was chosen."""

@@ -153,11 +153,46 @@ def choose_model(
     return recommendation, run, "Recommended by the model-selection rule: " + " ".join(recommendation.reasons[:1])
 
 
+def check_stability(project: Project, features: FeatureMatrix, chosen: RunResult) -> Stability | None:
+    """Stage 5: bootstrap stability of the chosen model (None when switched off or nothing was fitted)."""
+    from engine.stability import stability
+
+    c = project.clustering
+    if not c.stability_resamples or chosen.labels is None:
+        return None
+    return stability(
+        features.X,
+        chosen.algorithm,
+        chosen.k if chosen.k is not None else chosen.n_clusters,
+        c.seed,
+        c.params.get(chosen.algorithm, {}),
+        chosen.labels,
+        n_resamples=c.stability_resamples,
+        context=features.table,
+    )
+
+
+def profile_and_name(features: FeatureMatrix, chosen: RunResult) -> tuple[Profile, dict[int, ClusterLabel]]:
+    """Stage 6: the chosen clusters' profile and their generated names, descriptions and strategies."""
+    from engine.narrative import generate_labels
+    from engine.profiles import profile_clusters
+
+    profile = profile_clusters(features, chosen.labels)
+    return profile, generate_labels(profile, features.labels)
+
+
+def edited_labels(
+    project: Project, generated: dict[int, ClusterLabel], profile: Profile
+) -> tuple[dict[int, ClusterLabel], list[ConsistencyWarning], list[str]]:
+    """The analyst's edits (``project.labels``) over the generated labels, their consistency warnings and notes."""
+    from engine.narrative import apply_edits, check_consistency
+
+    labels, notes = apply_edits(generated, project.labels)
+    return labels, check_consistency(labels, profile), list(notes)
+
+
 def run(project: Project, progress: Progress | None = None, dataset: Dataset | None = None) -> AnalysisResult:
     """Run every stage and return the result the report renders."""
-    from engine.narrative import apply_edits, check_consistency, generate_labels
-    from engine.profiles import profile_clusters
-    from engine.stability import stability as compute_stability
 
     def say(msg: str, frac: float) -> None:
         if progress:
@@ -177,27 +212,13 @@ def run(project: Project, progress: Progress | None = None, dataset: Dataset | N
         )
     with timer("choice"):
         recommendation, chosen, chosen_reason = choose_model(project, features, comparison)
-    c = project.clustering
     with timer("stability"):
         say("Checking stability", 0.8)
-        stab = None
-        if c.stability_resamples and chosen.labels is not None:
-            stab = compute_stability(
-                features.X,
-                chosen.algorithm,
-                chosen.k if chosen.k is not None else chosen.n_clusters,
-                c.seed,
-                c.params.get(chosen.algorithm, {}),
-                chosen.labels,
-                n_resamples=c.stability_resamples,
-                context=features.table,
-            )
+        stab = check_stability(project, features, chosen)
     with timer("narrative"):
         say("Writing the narrative", 0.9)
-        profile = profile_clusters(features, chosen.labels)
-        generated = generate_labels(profile, features.labels)
-        cluster_labels, edit_notes = apply_edits(generated, project.labels)
-        warnings = check_consistency(cluster_labels, profile)
+        profile, generated = profile_and_name(features, chosen)
+        cluster_labels, warnings, edit_notes = edited_labels(project, generated, profile)
         narrative = report_narrative(
             project, dataset, features, chosen, recommendation, profile, cluster_labels, stab
         )
