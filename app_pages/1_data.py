@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from app_support import state, ui
+from app_support import state, ui, uploads
 from app_support.uploads import demo_analysis, load_uploads, open_project
 from engine.project import ROLE_NAMES
 
@@ -14,7 +14,7 @@ st.caption("Upload a transactions export (with customers and products tables if 
 upload_tab, sample_tab, project_tab = st.tabs(["Upload files", "Sample data", "Open a project file"])
 with upload_tab:
     files = st.file_uploader(
-        "CSV, Excel or Parquet files", type=["csv", "txt", "tsv", "xlsx", "xls", "parquet"],
+        "CSV, Excel or Parquet files", type=[x.lstrip(".") for x in uploads.DATA_SUFFIXES],
         accept_multiple_files=True, key="data.uploader",
     )
     if files:  # kept in the session so a page switch does not forget them
@@ -40,8 +40,8 @@ with project_tab:
     st.write("A project file (.json) exported from the Report step rebuilds the whole analysis. Upload it "
              "together with its data files (unless it uses the bundled sample).")
     project_files = st.file_uploader(
-        "Project file and data files", type=["json", "csv", "txt", "tsv", "xlsx", "xls", "parquet", "png",
-                                             "svg", "jpg", "jpeg"],
+        "Project file and data files",
+        type=["json"] + [x.lstrip(".") for x in uploads.DATA_SUFFIXES + uploads.LOGO_SUFFIXES],
         accept_multiple_files=True, key="data.project_uploader",
     )
     if project_files and st.button("Open project", key="data.open_project", type="primary"):

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from engine.analysis import Analysis
 from engine.errors import InputError
+from engine.io import SUPPORTED_SUFFIXES
 from engine.project import Project
 
-DATA_SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".parquet", ".pq")
+DATA_SUFFIXES = SUPPORTED_SUFFIXES  # exactly what engine.io reads
 LOGO_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg")
 
 Upload = tuple[str, bytes]
