@@ -78,11 +78,7 @@ with st.expander("Feature catalogue", icon=":material/menu_book:"):
 if not selected:
     st.warning("Pick at least one feature to cluster on.")
     st.stop()
-if analysis.stage_status("features") != "done":
-    ui.attempt(analysis.run_features)
-features = analysis.current("features")
-if features is None:
-    st.stop()
+features = ui.ensure(analysis, "features", analysis.run_features)
 
 st.caption(
     f"{len(features.table):,} {features.unit}s × {len(features.names)} features; scaling: "

@@ -52,11 +52,7 @@ if comparison is None:
     st.stop()
 
 # ---- the model used: recommendation or the analyst's override ----------------
-if analysis.stage_status("choice") != "done":
-    ui.attempt(analysis.run_choice)
-choice = analysis.current("choice")
-if choice is None:
-    st.stop()
+choice = ui.ensure(analysis, "choice", analysis.run_choice)
 rec = choice.recommendation
 st.subheader("Recommendation")
 st.success(f"**{ALGORITHMS[rec.algorithm].label}** with **k = {rec.k}**", icon=":material/recommend:")
@@ -80,12 +76,8 @@ else:
     k = right.number_input("k", 2, 30, step=1, disabled=not needs_k,
                            key=state.widget("compare.choice_k", int(current.get("k") or rec.k)))
     clustering.choice = {"algorithm": picked, "k": int(k) if needs_k else None}
-if analysis.stage_status("choice") != "done":
-    with st.spinner("Fitting the chosen model"):
-        ui.attempt(analysis.run_choice)
-choice = analysis.current("choice")
-if choice is None:
-    st.stop()
+with st.spinner("Fitting the chosen model"):  # gone at once when the choice is already up to date
+    choice = ui.ensure(analysis, "choice", analysis.run_choice)
 if clustering.stability_resamples and analysis.stage_status("stability") != "done":
     ui.run_with_progress("Checking stability", lambda report: analysis.run_stability())
 if analysis.stage_status("labels") != "done":

@@ -12,11 +12,7 @@ analysis = state.get_analysis()
 project = analysis.project
 st.header("4 · Label")
 ui.require(analysis, "compare")
-if analysis.stage_status("labels") != "done":
-    ui.attempt(analysis.run_labels)
-labelled = analysis.current("labels")
-if labelled is None:
-    st.stop()
+labelled = ui.ensure(analysis, "labels", analysis.run_labels)
 profile = labelled.profile
 
 if analysis.edits_for_other_model():

@@ -85,6 +85,19 @@ def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
     return False
 
 
+def ensure(analysis: Analysis, stage: str, run: Callable[[], Any]) -> Any:
+    """The stage's up-to-date value, running it first when needed; stops the page when it cannot be had.
+
+    A failed run has already shown its message (see :func:`attempt`); nothing is lost.
+    """
+    if analysis.stage_status(stage) != "done":
+        attempt(run)
+    value = analysis.current(stage)
+    if value is None:
+        st.stop()
+    return value
+
+
 def run_with_progress(label: str, fn: Callable[[Callable[[str, float], None]], Any]) -> bool:
     """Run ``fn(report)`` inside a status box with a progress bar; errors shown as in :func:`attempt`."""
     with st.status(label, expanded=True) as box:

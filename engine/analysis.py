@@ -316,13 +316,7 @@ class Analysis:
         else is matched by file name among the uploads, so a project file
         cannot make the app read arbitrary files on the server.
         """
-        try:
-            raw = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise InputError(
-                f"The project file is not valid JSON (line {exc.lineno}: {exc.msg}); export it again from the app."
-            ) from None
-        project = Project.from_dict(raw)
+        project = Project.from_json(text, fix="export it again from the app")
         roots = [REPO_ROOT / "data"] + ([Path(data_dir)] if data_dir else [])
         project.data.paths = [_resolve(p, roots) for p in project.data.paths]
         notes = []

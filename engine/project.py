@@ -142,12 +142,15 @@ class Project:
             raise InputError(f"Project file {p} does not exist; check the path.") from None
         except (OSError, UnicodeDecodeError) as exc:
             raise InputError(f"Project file {p} cannot be read ({exc.__class__.__name__}).") from None
+        return cls.from_json(text, f"Project file {p}", "fix it or start without --project")
+
+    @classmethod
+    def from_json(cls, text: str, where: str = "The project file", fix: str = "fix it") -> Project:
+        """Parse and validate project-file text; bad JSON gets one sentence with its line number."""
         try:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InputError(
-                f"Project file {p} is not valid JSON (line {exc.lineno}: {exc.msg}); fix it or start without --project."
-            ) from None
+            raise InputError(f"{where} is not valid JSON (line {exc.lineno}: {exc.msg}); {fix}.") from None
         return cls.from_dict(raw)
 
     # ---- validation ----------------------------------------------------
