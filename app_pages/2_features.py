@@ -88,7 +88,7 @@ st.caption(
 for warning in features.warnings:
     st.warning(warning)
 
-from engine import charts  # noqa: E402  (altair builders; imported once the page has something to draw)
+from engine import charts  # noqa: E402  (chart specs; imported once the page has something to draw)
 
 st.subheader("Distributions")
 st.caption("Raw values before the log transform and scaling.")

@@ -121,10 +121,8 @@ def chart(spec, key: str | None = None, share: float = 1.0, cache_key: str | Non
     "fit" autosize squeezes the plot to make room for titles and rotated labels, so single charts
     fit only their width ("fit-x", height as the engine set it) and composed ones keep their size.
     """
-    if cache_key is not None:  # building and validating a big Altair spec can take a second
-        spec = state.memo("chart", cache_key, lambda: spec().to_dict())
-    else:
-        spec = spec.to_dict()
+    if cache_key is not None:  # the comparison chart reads the whole run table
+        spec = state.memo("chart", cache_key, spec)
     spec = dict(spec)
     composed = any(k in spec for k in ("concat", "hconcat", "vconcat", "facet"))
     spec["autosize"] = {"type": "pad" if composed else "fit-x", "contains": "padding"}

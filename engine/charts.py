@@ -1,18 +1,19 @@
-"""Altair chart specs, built once and shown in the app or embedded as SVG in the report.
+"""Chart specs (Vega-Lite dicts, see engine.vegalite), built once and shown in the app or embedded in the report.
 
-Every chart carries its data inline (no URLs), stays under Altair's 5,000-row
-limit (scatters are sampled, histograms binned here), colours clusters from one
-fixed palette (cluster ``c`` always gets ``PALETTE[c]``; noise is grey and
-called "Unassigned"), and is sized for an A4 page (~520 px wide). Charts come
-back already configured, so they cannot be concatenated further.
+Every chart carries its data inline in top-level ``datasets`` (no URLs), stays
+under Altair's 5,000-row limit (scatters are sampled, histograms binned here),
+colours clusters from one fixed palette (cluster ``c`` always gets
+``PALETTE[c]``; noise is grey and called "Unassigned"), and is sized for an A4
+page (~520 px wide). Specs come back with their top-level config set, so they
+are not meant to be nested in other charts.
 """
 
 from __future__ import annotations
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
+from engine import vegalite as vl
 from engine.errors import InputError
 from engine.profiles import cluster_name
 from engine.projection import METHODS, Projection, stratified_sample
@@ -45,11 +46,12 @@ def metric_vs_k_chart(
     comparison_table: pd.DataFrame,
     metrics=("davies_bouldin", "silhouette", "calinski_harabasz", "inertia"),
     algorithm_labels: dict[str, str] | None = None,
-) -> alt.TopLevelMixin:
+) -> dict:
     """One small panel per metric, one line per algorithm over k; failed runs left out.
 
     Runs without a requested k (density methods) are drawn as single diamonds
-    at the number of clusters they found.
+    at the number of clusters they found. All panels read one dataset and
+    filter it by metric.
     """
     from engine.metrics import METRICS  # lazy: keeps scikit-learn out of a bare chart import
 
@@ -67,43 +69,49 @@ def metric_vs_k_chart(
         "swept": k.notna().to_numpy(),
     })
     algorithms = list(dict.fromkeys(base["algorithm"]))
-    color = alt.Color(
-        "algorithm:N", title="Algorithm",
-        scale=alt.Scale(domain=algorithms, range=[ALGORITHM_PALETTE[i % 8] for i in range(len(algorithms))]),
-    )
-    panels = []
+    color = vl.nominal("algorithm", title="Algorithm",
+                     scale={"domain": algorithms, "range": [ALGORITHM_PALETTE[i % 8] for i in range(len(algorithms))]})
+    rows, panels = [], []
     for metric in metrics:
         if metric not in table.columns:
             continue
-        data = base.assign(value=pd.to_numeric(table[metric], errors="coerce").to_numpy(dtype=float))
+        data = base.assign(metric=metric, value=pd.to_numeric(table[metric], errors="coerce").to_numpy(dtype=float))
         data = data[np.isfinite(data["value"]) & (data["k"] >= 1)].round({"value": 4})
         if data.empty:
             continue
+        rows += vl.records(data)
         name, direction = _metric_title(metric, METRICS)
-        encode = {
-            "x": alt.X("k:Q", title="Number of clusters (k)", axis=alt.Axis(tickMinStep=1, format="d")),
-            "y": alt.Y("value:Q", title=None, scale=alt.Scale(zero=False),
-                       axis=alt.Axis(format="~s" if data["value"].abs().max() >= 1e4 else "~r")),
+        encoding = {
+            "x": vl.quantitative("k", title="Number of clusters (k)", axis={"tickMinStep": 1, "format": "d"}),
+            "y": vl.quantitative("value", title=None, scale={"zero": False},
+                               axis={"format": "~s" if data["value"].abs().max() >= 1e4 else "~r"}),
             "color": color,
-            "tooltip": ["algorithm:N", alt.Tooltip("k:Q", title="k"), alt.Tooltip("value:Q", title=name)],
+            "tooltip": [vl.nominal("algorithm"), vl.quantitative("k", title="k"), vl.quantitative("value", title=name)],
         }
         layers = []
         if data["swept"].any():
-            layers.append(alt.Chart(data[data["swept"]]).mark_line(point=True, strokeWidth=1.5).encode(**encode))
+            layers.append({"transform": [{"filter": "datum.swept"}],
+                           "mark": {"type": "line", "point": True, "strokeWidth": 1.5}, "encoding": encoding})
         if (~data["swept"]).any():
-            layers.append(alt.Chart(data[~data["swept"]]).mark_point(shape="diamond", filled=True, size=70).encode(**encode))
-        title = f"{name} ({direction})" if direction else name
-        panels.append(alt.layer(*layers).properties(title=title, width=205, height=140))
+            layers.append({"transform": [{"filter": "!datum.swept"}],
+                           "mark": {"type": "point", "shape": "diamond", "filled": True, "size": 70},
+                           "encoding": encoding})
+        panels.append({
+            "data": {"name": "runs"}, "transform": [{"filter": {"field": "metric", "equal": metric}}],
+            "layer": layers, "title": f"{name} ({direction})" if direction else name, "width": 205, "height": 140,
+        })
     if not panels:
         return _message_chart("Model comparison", "No successful runs to compare.")
-    chart = alt.concat(*panels, columns=2).resolve_scale(y="independent", color="shared")
     subtitle = "One line per algorithm; failed runs are left out."
     if (~base["swept"]).any():
         subtitle += " Diamonds: density methods, at the number of clusters they found."
-    return _finish(chart.properties(title=_title("Model comparison by number of clusters", subtitle)))
+    return vl.spec(
+        _title("Model comparison by number of clusters", subtitle), {"runs": rows},
+        concat=panels, columns=2, resolve={"scale": {"y": "independent", "color": "shared"}},
+    )
 
 
-def cluster_scatter_chart(projection: Projection, names: dict[int, str] | None = None) -> alt.TopLevelMixin:
+def cluster_scatter_chart(projection: Projection, names: dict[int, str] | None = None) -> dict:
     """The clusters in two dimensions, coloured by cluster; noise grey, drawn underneath."""
     frame = projection.frame
     has_clusters = frame["cluster"].notna().all()
@@ -121,18 +129,22 @@ def cluster_scatter_chart(projection: Projection, names: dict[int, str] | None =
         shown += f"; {METHODS[projection.method]} fitted on a stratified sample of {projection.n_fitted:,}"
     elif len(data) < projection.n_points:
         shown += " (stratified sample)"
-    color = _cluster_color_encoding(display) if has_clusters else alt.value(PALETTE[0])
-    chart = alt.Chart(data[["x", "y", "cluster"]]).mark_circle(size=16, opacity=0.75).encode(
-        x=alt.X("x:Q", title=x_title, axis=alt.Axis(labels=False, ticks=False)),
-        y=alt.Y("y:Q", title=y_title, axis=alt.Axis(labels=False, ticks=False)),
-        color=color,
-        tooltip=["cluster:N"],
+    hidden_axis = {"labels": False, "ticks": False}
+    return vl.spec(
+        _title(f"Clusters in two dimensions ({METHODS[projection.method]})", shown),
+        {"points": vl.records(data[["x", "y", "cluster"]])},
+        data={"name": "points"}, mark={"type": "circle", "size": 16, "opacity": 0.75},
+        encoding={
+            "x": vl.quantitative("x", title=x_title, axis=hidden_axis),
+            "y": vl.quantitative("y", title=y_title, axis=hidden_axis),
+            "color": _cluster_color_encoding(display) if has_clusters else {"value": PALETTE[0]},
+            "tooltip": [vl.nominal("cluster")],
+        },
+        width=WIDTH - 120, height=360,
     )
-    title = _title(f"Clusters in two dimensions ({METHODS[projection.method]})", shown)
-    return _finish(chart.properties(width=WIDTH - 120, height=360, title=title))
 
 
-def sizes_chart(profile: Profile, names: dict[int, str] | None = None) -> alt.TopLevelMixin:
+def sizes_chart(profile: Profile, names: dict[int, str] | None = None) -> dict:
     """Share of units next to share of revenue for each cluster (grouped bars)."""
     unit = "customers" if profile.unit == "customer" else "rows"
     summary = profile.summary
@@ -142,27 +154,31 @@ def sizes_chart(profile: Profile, names: dict[int, str] | None = None) -> alt.To
     has_revenue = summary["revenue_share"].notna().any()
     if has_revenue:
         measures["Share of revenue"] = summary["revenue_share"]
-    data = pd.DataFrame([
+    rows = [
         {"cluster": display[c], "measure": m, "value": round(float(values.loc[c]), 4), "text": _percent(values.loc[c])}
         for c in ids for m, values in measures.items() if pd.notna(values.loc[c])
-    ])
+    ]
     order = [display[c] for c in ids]
-    encode = {
-        "x": alt.X("cluster:N", sort=order, title=None, axis=_category_axis(order, limit=110)),
-        "xOffset": alt.XOffset("measure:N", sort=list(measures)),
-        "y": alt.Y("value:Q", title="Share of total", axis=alt.Axis(format="%")),
+    encoding = {
+        "x": vl.nominal("cluster", sort=order, title=None, axis=_category_axis(order, limit=110)),
+        "xOffset": vl.nominal("measure", sort=list(measures)),
+        "y": vl.quantitative("value", title="Share of total", axis={"format": "%"}),
     }
+    bar_encoding = {**encoding, "color": _cluster_color_encoding(display, legend=False)}
     if has_revenue:  # lighter bars for revenue; a one-value opacity scale would hide the bars
-        shade = {"opacity": alt.Opacity("measure:N", title=None, sort=list(measures),
-                                        scale=alt.Scale(domain=list(measures), range=[1.0, 0.45]),
-                                        legend=alt.Legend(orient="top"))}
-    else:
-        shade = {}
-    bars = alt.Chart(data).mark_bar().encode(**encode, color=_cluster_color_encoding(display, legend=False), **shade)
-    text = alt.Chart(data).mark_text(dy=-6, fontSize=9, color="#333").encode(**encode, text="text:N")
+        bar_encoding["opacity"] = vl.nominal("measure", title=None, sort=list(measures), legend={"orient": "top"},
+                                           scale={"domain": list(measures), "range": [1.0, 0.45]})
     subtitle = f"{profile.n_units:,} {unit} in total" + ("" if has_revenue else "; revenue is not known for this data")
     title = f"Cluster sizes: {unit} and revenue" if has_revenue else f"Cluster sizes: {unit}"
-    return _finish(alt.layer(bars, text).properties(width=WIDTH - 80, height=240, title=_title(title, subtitle)))
+    return vl.spec(
+        _title(title, subtitle), {"sizes": rows}, data={"name": "sizes"},
+        layer=[
+            {"mark": {"type": "bar"}, "encoding": bar_encoding},
+            {"mark": {"type": "text", "dy": -6, "fontSize": 9, "color": "#333"},
+             "encoding": {**encoding, "text": vl.nominal("text")}},
+        ],
+        width=WIDTH - 80, height=240,
+    )
 
 
 def heatmap_chart(
@@ -170,7 +186,7 @@ def heatmap_chart(
     names: dict[int, str] | None = None,
     features: list[str] | None = None,
     labels: dict[str, str] | None = None,
-) -> alt.TopLevelMixin:
+) -> dict:
     """Standardized cluster means (z-scores) as a diverging heatmap with the values written in."""
     features = list(features) if features is not None else list(profile.features)
     missing = [f for f in features if f not in profile.standardized.columns]
@@ -179,33 +195,32 @@ def heatmap_chart(
     labels = {**profile.feature_labels, **(labels or {})}
     ids = [int(c) for c in profile.standardized.index]
     display = _display_names(ids, names)
-    data = pd.DataFrame([
+    rows = [
         {"cluster": display[c], "feature": labels.get(f, f), "value": round(float(profile.standardized.loc[c, f]), 2)}
         for c in ids for f in features
-    ])
-    limit = float(min(3.0, max(1.0, data["value"].abs().max() if len(data) else 1.0)))
-    base = alt.Chart(data).encode(
-        x=alt.X("feature:N", sort=[labels.get(f, f) for f in features], title=None,
-                axis=alt.Axis(labelAngle=-35 if len(features) > 4 else 0, labelAlign="left" if len(features) > 4 else "center",
-                              labelLimit=120, orient="top")),
-        y=alt.Y("cluster:N", sort=[display[c] for c in ids], title=None, axis=alt.Axis(labelLimit=160)),
-    )
-    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("value:Q", title="SD from mean",
-                        scale=alt.Scale(scheme="blueorange", domain=[-limit, limit], domainMid=0, clamp=True)),
-    )
-    text = base.mark_text(fontSize=10).encode(
-        text=alt.Text("value:Q", format="+.2f"),
-        color=alt.condition(f"abs(datum.value) > {0.65 * limit}", alt.value("white"), alt.value("#222")),
-    )
+    ]
+    limit = float(min(3.0, max(1.0, max((abs(r["value"]) for r in rows), default=1.0))))
+    slanted = len(features) > 4
+    position = {
+        "x": vl.nominal("feature", sort=[labels.get(f, f) for f in features], title=None,
+                      axis={"labelAngle": -35 if slanted else 0, "labelAlign": "left" if slanted else "center",
+                            "labelLimit": 120, "orient": "top"}),
+        "y": vl.nominal("cluster", sort=[display[c] for c in ids], title=None, axis={"labelLimit": 160}),
+    }
     unit = "customer" if profile.unit == "customer" else "row"
     subtitle = f"Cluster mean minus overall mean, in standard deviations (0 = the average {unit}); colours capped at ±{limit:g}"
-    return _finish(alt.layer(cells, text).properties(
+    return vl.spec(
+        _title("How each cluster differs from the average", subtitle), {"cells": rows}, data={"name": "cells"},
+        layer=_annotated_cells(
+            position, vl.quantitative("value", title="SD from mean",
+                                    scale={"scheme": "blueorange", "domain": [-limit, limit], "domainMid": 0, "clamp": True}),
+            text_format="+.2f", font_size=10, white_above=0.65 * limit,
+        ),
         width=min(WIDTH - 140, 70 * len(features)), height=28 * max(1, len(ids)),
-        title=_title("How each cluster differs from the average", subtitle)))
+    )
 
 
-def distribution_chart(table: pd.DataFrame, feature: str, label: str, unit: str = "customer") -> alt.TopLevelMixin:
+def distribution_chart(table: pd.DataFrame, feature: str, label: str, unit: str = "customer") -> dict:
     """Histogram of one feature, binned here so any number of rows fits.
 
     When a few extreme values would squash every other bar into one, values
@@ -235,18 +250,22 @@ def distribution_chart(table: pd.DataFrame, feature: str, label: str, unit: str 
         subtitle += f"; {n_capped:,} above {cap:,.4g} are counted in the last bar"
     if values.size < raw.size:
         subtitle += f"; {raw.size - values.size:,} missing left out"
-    chart = alt.Chart(data).mark_bar(color=PALETTE[0], stroke="white", strokeWidth=0.5).encode(
-        x=alt.X("start:Q", bin="binned", title=label),
-        x2="end:Q",
-        y=alt.Y("count:Q", title=f"Number of {plural}"),
-        tooltip=[alt.Tooltip("start:Q", title="from"), alt.Tooltip("end:Q", title="to"), "count:Q"],
+    return vl.spec(
+        _title(f"Distribution of {label}", subtitle), {"bins": vl.records(data)}, data={"name": "bins"},
+        mark={"type": "bar", "color": PALETTE[0], "stroke": "white", "strokeWidth": 0.5},
+        encoding={
+            "x": vl.quantitative("start", bin="binned", title=label),
+            "x2": {"field": "end"},
+            "y": vl.quantitative("count", title=f"Number of {plural}"),
+            "tooltip": [vl.quantitative("start", title="from"), vl.quantitative("end", title="to"), vl.quantitative("count")],
+        },
+        width=WIDTH - 80, height=200,
     )
-    return _finish(chart.properties(width=WIDTH - 80, height=200, title=_title(f"Distribution of {label}", subtitle)))
 
 
 def correlation_chart(
     table: pd.DataFrame, features: list[str], labels: dict[str, str] | None = None, method: str = "pearson"
-) -> alt.TopLevelMixin:
+) -> dict:
     """Correlation matrix of the features (Pearson or Spearman) with the values written in."""
     if method not in ("pearson", "spearman"):
         raise InputError(f"Correlation method {method!r} is unknown; choose pearson or spearman.")
@@ -259,84 +278,82 @@ def correlation_chart(
     numeric = table[list(features)].apply(pd.to_numeric, errors="coerce")
     matrix = numeric.corr(method=method)
     names = [labels.get(f, f) for f in features]
-    data = pd.DataFrame([
+    rows = [
         {"a": labels.get(a, a), "b": labels.get(b, b), "value": round(float(matrix.loc[a, b]), 2)}
         for a in features for b in features if pd.notna(matrix.loc[a, b])
-    ])
-    base = alt.Chart(data).encode(
-        x=alt.X("a:N", sort=names, title=None, axis=alt.Axis(labelAngle=-35, labelAlign="left", orient="top")),
-        y=alt.Y("b:N", sort=names, title=None),
-    )
-    cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("value:Q", title="Correlation", scale=alt.Scale(scheme="blueorange", domain=[-1, 1])),
-    )
-    text = base.mark_text(fontSize=10 if len(features) <= 12 else 7).encode(
-        text=alt.Text("value:Q", format=".2f"),
-        color=alt.condition("abs(datum.value) > 0.65", alt.value("white"), alt.value("#222")),
-    )
+    ]
+    position = {
+        "x": vl.nominal("a", sort=names, title=None, axis={"labelAngle": -35, "labelAlign": "left", "orient": "top"}),
+        "y": vl.nominal("b", sort=names, title=None),
+    }
     side = min(WIDTH - 140, 45 * len(features))
     subtitle = f"{method.capitalize()} correlation over {len(numeric):,} rows"
-    if len(data) < len(features) ** 2:
+    if len(rows) < len(features) ** 2:
         subtitle += "; blank cells: a feature without variation"
-    return _finish(alt.layer(cells, text).properties(
-        width=side, height=side, title=_title("Correlation between features", subtitle)))
+    return vl.spec(
+        _title("Correlation between features", subtitle), {"correlations": rows}, data={"name": "correlations"},
+        layer=_annotated_cells(
+            position, vl.quantitative("value", title="Correlation", scale={"scheme": "blueorange", "domain": [-1, 1]}),
+            text_format=".2f", font_size=10 if len(features) <= 12 else 7, white_above=0.65,
+        ),
+        width=side, height=side,
+    )
 
 
-def stability_chart(stability: Stability, names: dict[int, str] | None = None) -> alt.TopLevelMixin:
+def stability_chart(stability: Stability, names: dict[int, str] | None = None) -> dict:
     """Bootstrap Jaccard per cluster against the 0.6 (fragile) and 0.75 (solid) lines."""
     ids = sorted(stability.jaccard, key=lambda c: (c == NOISE, c))
     if not ids:
         return _message_chart("Cluster stability", "No stability figures were computed.")
     display = _display_names(ids, names)
-    data = pd.DataFrame([
-        {"cluster": display[c], "jaccard": round(float(stability.jaccard[c]), 3),
-         "verdict": stability.verdicts.get(c, "")}
+    rows = [
+        {"cluster": display[c], "jaccard": round(float(stability.jaccard[c]), 3), "verdict": stability.verdicts.get(c, "")}
         for c in ids
-    ])
+    ]
+    thresholds = [{"y": 0.6, "label": "0.60: fragile below"}, {"y": 0.75, "label": "0.75: solid above"}]
     order = [display[c] for c in ids]
-    bars = alt.Chart(data).mark_bar(size=28).encode(
-        x=alt.X("cluster:N", sort=order, title=None, axis=_category_axis(order)),
-        y=alt.Y("jaccard:Q", title="Mean Jaccard similarity", scale=alt.Scale(domain=[0, 1])),
-        color=_cluster_color_encoding(display, legend=False),
-        tooltip=["cluster:N", "jaccard:Q", "verdict:N"],
-    )
-    rules_data = pd.DataFrame({"y": [0.6, 0.75], "label": ["0.60: fragile below", "0.75: solid above"]})
-    rules = alt.Chart(rules_data).mark_rule(strokeDash=[4, 3], color="#666").encode(y="y:Q")
-    rule_text = alt.Chart(rules_data).mark_text(align="right", dy=-5, fontSize=9, color="#444").encode(
-        x=alt.value(WIDTH - 80), y="y:Q", text="label:N")
     subtitle = (f"Best-match Jaccard over {stability.n_resamples} bootstrap resamples; "
                 f"adjusted Rand index {stability.ari_mean:.2f} ± {stability.ari_std:.2f}")
-    return _finish(alt.layer(bars, rules, rule_text).properties(
-        width=WIDTH - 80, height=220, title=_title("Cluster stability", subtitle)))
-
-
-def chart_to_svg(chart: alt.TopLevelMixin | dict) -> str:
-    """Render a chart to standalone SVG text with vl-convert; no data or image is ever fetched.
-
-    ``allowed_base_urls=[]`` makes vl-convert refuse any external URL in the spec. The
-    SVG is not sanitised here: user text (segment names) sits in it as escaped text, and
-    the report rebuilds every SVG from an allow-list (engine.report.assets.sanitize_svg)
-    before embedding it.
-    """
-    import vl_convert  # lazy: only the report needs the renderer
-
-    # The chart builders produce valid specs; skipping Altair's schema pass saves ~0.1 s a chart.
-    spec = chart if isinstance(chart, dict) else chart.to_dict(validate=False)
-    version = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    return vl_convert.vegalite_to_svg(
-        spec, vl_version=version if version in vl_convert.get_vegalite_versions() else None, allowed_base_urls=[]
+    return vl.spec(
+        _title("Cluster stability", subtitle), {"clusters": rows, "thresholds": thresholds},
+        layer=[
+            {"data": {"name": "clusters"}, "mark": {"type": "bar", "size": 28}, "encoding": {
+                "x": vl.nominal("cluster", sort=order, title=None, axis=_category_axis(order)),
+                "y": vl.quantitative("jaccard", title="Mean Jaccard similarity", scale={"domain": [0, 1]}),
+                "color": _cluster_color_encoding(display, legend=False),
+                "tooltip": [vl.nominal("cluster"), vl.quantitative("jaccard"), vl.nominal("verdict")],
+            }},
+            {"data": {"name": "thresholds"}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#666"},
+             "encoding": {"y": vl.quantitative("y")}},
+            {"data": {"name": "thresholds"},
+             "mark": {"type": "text", "align": "right", "dy": -5, "fontSize": 9, "color": "#444"},
+             "encoding": {"x": {"value": WIDTH - 80}, "y": vl.quantitative("y"), "text": vl.nominal("label")}},
+        ],
+        width=WIDTH - 80, height=220,
     )
 
 
 # ---- helpers ---------------------------------------------------------------
 
 
-def _category_axis(names: list[str], limit: int = 140) -> alt.Axis:
+def _annotated_cells(position: dict, color: dict, text_format: str, font_size: int, white_above: float) -> list[dict]:
+    """Coloured rectangles with their value written in, white on the darkest cells."""
+    return [
+        {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 1}, "encoding": {**position, "color": color}},
+        {"mark": {"type": "text", "fontSize": font_size}, "encoding": {
+            **position,
+            "text": vl.quantitative("value", format=text_format),
+            "color": {"condition": {"test": f"abs(datum.value) > {white_above:g}", "value": "white"}, "value": "#222"},
+        }},
+    ]
+
+
+def _category_axis(names: list[str], limit: int = 140) -> dict:
     """Horizontal labels when they fit side by side, slanted otherwise (long segment names overlap)."""
     fits = len(names) <= 6 and max((len(n) for n in names), default=0) * 6 * len(names) <= WIDTH - 40
     if fits:
-        return alt.Axis(labelAngle=0, labelLimit=limit)
-    return alt.Axis(labelAngle=-30, labelAlign="right", labelLimit=limit)
+        return {"labelAngle": 0, "labelLimit": limit}
+    return {"labelAngle": -30, "labelAlign": "right", "labelLimit": limit}
 
 
 def _percent(share: float) -> str:
@@ -370,27 +387,18 @@ def _display_names(ids: list[int], names: dict[int, str] | None) -> dict[int, st
     return display
 
 
-def _cluster_color_encoding(display: dict[int, str], legend: bool = True) -> alt.Color:
-    scale = alt.Scale(domain=list(display.values()), range=[cluster_color(c) for c in display])
-    return alt.Color("cluster:N", scale=scale, title="Cluster", legend=alt.Legend() if legend else None)
+def _cluster_color_encoding(display: dict[int, str], legend: bool = True) -> dict:
+    scale = {"domain": list(display.values()), "range": [cluster_color(c) for c in display]}
+    return vl.nominal("cluster", scale=scale, title="Cluster", legend={} if legend else None)
 
 
-def _title(text: str, subtitle: str) -> alt.TitleParams:
-    return alt.TitleParams(text=text, subtitle=subtitle)
+def _title(text: str, subtitle: str) -> dict:
+    return {"text": text, "subtitle": subtitle}
 
 
-def _message_chart(title: str, message: str) -> alt.TopLevelMixin:
-    chart = alt.Chart(pd.DataFrame({"message": [message]})).mark_text(fontSize=12, color="#555").encode(text="message:N")
-    return _finish(chart.properties(width=WIDTH - 80, height=60, title=title))
-
-
-def _finish(chart):
-    """Report defaults: no gridlines or frame, quiet axes, left-aligned titles."""
-    return (
-        chart.configure(background="white", font="Helvetica, Arial, sans-serif")
-        .configure_axis(grid=False, domainColor="#888", tickColor="#888", labelColor="#333",
-                             titleColor="#333", labelFontSize=10, titleFontSize=11, titleFontWeight="normal")
-        .configure_view(stroke=None)
-        .configure_title(anchor="start", fontSize=14, subtitleFontSize=10, subtitleColor="#555")
-        .configure_legend(labelFontSize=10, titleFontSize=11, symbolType="circle")
+def _message_chart(title: str, message: str) -> dict:
+    return vl.spec(
+        title, {"message": [{"message": message}]}, data={"name": "message"},
+        mark={"type": "text", "fontSize": 12, "color": "#555"}, encoding={"text": vl.nominal("message")},
+        width=WIDTH - 80, height=60,
     )

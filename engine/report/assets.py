@@ -11,6 +11,7 @@ coordinates are rounded, which keeps a 1,000-point scatter lean.
 from __future__ import annotations
 
 import base64
+import io
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -34,7 +35,8 @@ _URL = re.compile(r"url\(\s*['\"]?([^'\")]*)['\"]?\s*\)", re.IGNORECASE)
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 DEFAULT_ACCENT = "#1f4e79"
 MAX_LOGO_BYTES = 1024 * 1024
-MAX_VECTOR_ELEMENTS = 400  # above this many SVG elements a chart is drawn as a raster image
+MAX_VECTOR_MARKS = 300  # charts embedding more data rows than this are drawn as a raster image
+MAX_VECTOR_ELEMENTS = 400  # the same limit counted in SVG elements, for SVG that comes without a spec
 RASTER_SCALE = 2  # raster pixels per CSS px: ~190 dpi on paper
 # JPEG, not PNG: WeasyPrint embeds JPEG bytes as they are, but decodes and re-compresses every PNG
 # (twice with an alpha channel), which cost ~0.35 s for the scatter.
@@ -189,16 +191,27 @@ def _css_px(value: str | None) -> float:
     return float(match.group(1)) if match else 0.0
 
 
-def chart_image(svg: str, key: str, max_vector_elements: int = MAX_VECTOR_ELEMENTS) -> ChartImage:
-    """A sanitised chart as a data: URI; charts with many marks become a 2x JPEG.
+def chart_image(spec: dict, key: str, max_vector_marks: int = MAX_VECTOR_MARKS) -> ChartImage:
+    """A chart spec (engine.charts) rendered for the page: sanitised vector SVG, or a 2x JPEG.
 
     Why an image and not inline SVG: WeasyPrint styles every inline SVG element
     through its CSS cascade and draws every path through Python matrix code
     (about 2-3 ms per scatter point), so a 1,000-point scatter costs seconds
     as vector but well under 0.1 s as JPEG. Charts with a gradient (the heatmap's colour
-    legend) are rasterised too: WeasyPrint 70 draws SVG gradients as stray dots. An SVG
-    inside ``<img>`` also cannot run script or load anything in a browser viewing the HTML export.
+    legend) are rasterised too: WeasyPrint 70 draws SVG gradients as stray dots. Which
+    way a chart goes is decided from its spec, so a dense chart is rendered straight to
+    JPEG and its SVG never passes through Python. An SVG inside ``<img>`` also cannot run
+    script or load anything in a browser viewing the HTML export.
     """
+    from engine import vegalite
+
+    if vegalite.has_gradient_legend(spec) or vegalite.mark_count(spec) > max_vector_marks:
+        return _jpeg_image(vegalite.to_jpeg(spec, scale=RASTER_SCALE, quality=RASTER_QUALITY))
+    return svg_image(vegalite.to_svg(spec), key)
+
+
+def svg_image(svg: str, key: str, max_vector_elements: int = MAX_VECTOR_ELEMENTS) -> ChartImage:
+    """SVG text, sanitised, as a data: URI; still rasterised when it turns out dense or has a gradient."""
     clean = sanitize_svg(svg, f"{key}-")
     root = ET.fromstring(clean)
     width, height = _css_px(root.get("width")), _css_px(root.get("height"))
@@ -207,9 +220,21 @@ def chart_image(svg: str, key: str, max_vector_elements: int = MAX_VECTOR_ELEMEN
         import vl_convert
 
         jpeg = vl_convert.svg_to_jpeg(clean, scale=RASTER_SCALE, quality=RASTER_QUALITY)
-        return ChartImage(f"data:image/jpeg;base64,{base64.b64encode(jpeg).decode('ascii')}", width, height, True)
+        return ChartImage(_jpeg_uri(jpeg), width, height, True)
     data = base64.b64encode(clean.encode("utf-8")).decode("ascii")
     return ChartImage(f"data:image/svg+xml;base64,{data}", width, height, False)
+
+
+def _jpeg_image(jpeg: bytes) -> ChartImage:
+    """A JPEG rendered at RASTER_SCALE, printed at its CSS size."""
+    from PIL import Image  # reads the header only
+
+    width, height = Image.open(io.BytesIO(jpeg)).size
+    return ChartImage(_jpeg_uri(jpeg), width / RASTER_SCALE, height / RASTER_SCALE, True)
+
+
+def _jpeg_uri(jpeg: bytes) -> str:
+    return f"data:image/jpeg;base64,{base64.b64encode(jpeg).decode('ascii')}"
 
 
 def accent_colour(value: str | None) -> str:

@@ -172,12 +172,10 @@ class ReportContext:
         return None if last is None or pd.isna(last) else pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
 
 
-def chart(chart_obj, key: str) -> ChartImage:
-    """An Altair chart (from engine.charts) as a sanitised image: vector SVG, or JPEG when it has many marks.
+def chart(spec: dict, key: str) -> ChartImage:
+    """A chart spec (from engine.charts) as an image for the page: vector SVG, or JPEG when it is dense.
 
-    engine.charts.chart_to_svg renders it (refusing any external URL); chart_image rebuilds
-    the SVG from an allow-list (engine.report.assets.sanitize_svg) before it is embedded.
+    vl-convert renders it, refusing any external URL; SVG is rebuilt from an allow-list
+    (engine.report.assets.sanitize_svg) before it is embedded.
     """
-    from engine.charts import chart_to_svg
-
-    return chart_image(chart_to_svg(chart_obj), key)
+    return chart_image(spec, key)

@@ -17,6 +17,7 @@ from engine.report.assets import (
     chart_image,
     logo_data_uri,
     sanitize_svg,
+    svg_image,
 )
 from engine.report.fetcher import TEMPLATE_DIR, FetchRefused, SafeFetcher
 
@@ -74,17 +75,37 @@ def test_sanitize_rejects_what_is_not_an_svg(text):
         sanitize_svg(text, "x-")
 
 
-def test_small_chart_stays_vector_and_dense_chart_becomes_jpeg():
+def test_small_svg_stays_vector_and_dense_svg_becomes_jpeg():
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80">' + '<rect width="1" height="1"/>' * 10 + "</svg>"
-    vector = chart_image(svg, "a")
+    vector = svg_image(svg, "a")
     assert vector.src.startswith("data:image/svg+xml;base64,") and not vector.raster
     assert (vector.width, vector.height) == (120.0, 80.0)
-    raster = chart_image(svg, "b", max_vector_elements=5)
+    raster = svg_image(svg, "b", max_vector_elements=5)
     assert raster.src.startswith("data:image/jpeg;base64,") and raster.raster
     assert base64.b64decode(raster.src.split(",", 1)[1]).startswith(b"\xff\xd8\xff")
     assert raster.width == 120.0  # printed at the SVG's size, whatever the image's pixel count
     gradient = svg.replace("</svg>", '<defs><linearGradient id="g"/></defs><rect fill="url(#g)"/></svg>')
-    assert chart_image(gradient, "c").raster  # WeasyPrint cannot draw SVG gradients
+    assert svg_image(gradient, "c").raster  # WeasyPrint cannot draw SVG gradients
+
+
+def _points_spec(n: int, color: dict | None = None) -> dict:
+    return {"datasets": {"points": [{"x": i, "y": i % 7, "v": i / n} for i in range(n)]}, "data": {"name": "points"},
+            "mark": "point", "width": 200, "height": 100,
+            "encoding": {"x": {"field": "x", "type": "quantitative"}, "y": {"field": "y", "type": "quantitative"},
+                         **({"color": color} if color else {})}}
+
+
+def test_chart_spec_goes_vector_or_jpeg_by_its_marks_and_legend():
+    sparse = chart_image(_points_spec(20), "s")
+    assert not sparse.raster and sparse.src.startswith("data:image/svg+xml;base64,")
+    svg_width = sparse.width
+    dense = chart_image(_points_spec(20), "d", max_vector_marks=10)
+    assert dense.raster and base64.b64decode(dense.src.split(",", 1)[1]).startswith(b"\xff\xd8\xff")
+    assert abs(dense.width - svg_width) <= 1  # same size on the page as the vector drawing would have
+    gradient = chart_image(_points_spec(20, {"field": "v", "type": "quantitative"}), "g")
+    assert gradient.raster
+    no_legend = chart_image(_points_spec(20, {"field": "v", "type": "quantitative", "legend": None}), "n")
+    assert not no_legend.raster
 
 
 @pytest.mark.parametrize("value,expected", [
