@@ -18,7 +18,7 @@ from engine.report.fetcher import SafeFetcher
 from engine.report.filters import long_date
 
 pytestmark = pytest.mark.slow
-TOC_LINE = re.compile(r"^(?:\d+ )?(?P<title>.+?) ?\.{4,}\s*(?P<page>\d+)$")
+TOC_LINE = re.compile(r"^(?:\d+ )?(?P<title>.+?)\s+(?P<page>\d+)$")
 
 
 def squash(text: str) -> str:
