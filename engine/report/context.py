@@ -7,6 +7,7 @@ same context sentence (features, scaling, unit, algorithm, k, seed) everywhere.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -53,6 +54,16 @@ class ReportContext:
     result: object  # engine.pipeline.AnalysisResult (not imported: avoids a cycle)
     options: ReportSpec
     generated_at: str
+    # spec, key -> image; a RenderWorker passes its own to draw charts in the warmed-up process
+    chart_renderer: Callable[[dict, str], ChartImage] = chart_image
+
+    def chart(self, spec: dict, key: str) -> ChartImage:
+        """A chart spec (from engine.charts) as an image for the page: vector SVG, or JPEG when it is dense.
+
+        vl-convert renders it, refusing any external URL; SVG is rebuilt from an allow-list
+        (engine.report.assets.sanitize_svg) before it is embedded.
+        """
+        return self.chart_renderer(spec, key)
 
     # ---- units and names ---------------------------------------------------
     @property
@@ -171,11 +182,3 @@ class ReportContext:
         last = self.result.dataset.quality.date_max
         return None if last is None or pd.isna(last) else pd.Timestamp(last).normalize() + pd.Timedelta(days=1)
 
-
-def chart(spec: dict, key: str) -> ChartImage:
-    """A chart spec (from engine.charts) as an image for the page: vector SVG, or JPEG when it is dense.
-
-    vl-convert renders it, refusing any external URL; SVG is rebuilt from an allow-list
-    (engine.report.assets.sanitize_svg) before it is embedded.
-    """
-    return chart_image(spec, key)

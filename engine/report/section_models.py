@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from engine.report.context import ReportContext, algorithm_label, chart, metric_entries
+from engine.report.context import ReportContext, algorithm_label, metric_entries
 from engine.results import RunResult
 
 TABLE_METRICS = ("davies_bouldin", "silhouette", "calinski_harabasz")
@@ -132,14 +132,14 @@ def build_choosing_k(ctx: ReportContext) -> dict:
         for run in sweep
     ]
     best = _best_run(sweep)
-    chart_svg = None
+    image = None
     if sweep:
         from engine.charts import metric_vs_k_chart
 
         table = r.comparison.table()
         table = table[table["algorithm"] == algorithm]
-        chart_obj = metric_vs_k_chart(table, metrics=tuple(keys), algorithm_labels={algorithm: algorithm_label(algorithm)})
-        chart_svg = chart(chart_obj, "k-sweep")
+        spec = metric_vs_k_chart(table, metrics=tuple(keys), algorithm_labels={algorithm: algorithm_label(algorithm)})
+        image = ctx.chart(spec, "k-sweep")
     return {
         "algorithm": algorithm_label(algorithm),
         "headers": metric_headers(keys),
@@ -147,7 +147,7 @@ def build_choosing_k(ctx: ReportContext) -> dict:
         "best_db_k": best.k if best is not None else None,
         "chosen_k": ctx.k,
         "note": note,
-        "chart": chart_svg,
+        "chart": image,
         "caption": f"{ctx.data_context()}; algorithm: {algorithm_label(algorithm)}; seed {r.comparison.seed}.",
     }
 

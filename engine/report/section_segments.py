@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from engine.report.context import ReportContext, chart
+from engine.report.context import ReportContext
 from engine.results import NOISE
 
 # Key figures on a segment page, in order of preference (first ones present are used).
@@ -52,7 +52,7 @@ def build_cluster_sizes(ctx: ReportContext) -> dict:
         "total_revenue": float(summary["revenue"].sum()) if has_revenue else None,
         "adds_up": total_size == ctx.n_units,
         "n_units": ctx.n_units,
-        "chart": chart(sizes_chart(r.profile, ctx.names()), "sizes"),
+        "chart": ctx.chart(sizes_chart(r.profile, ctx.names()), "sizes"),
         "caption": ctx.model_context(),
     }
 
@@ -107,7 +107,7 @@ def build_characteristics(ctx: ReportContext) -> dict:
     return {
         "features": features,
         "rows": rows,
-        "chart": chart(heatmap_chart(p, ctx.names(), features=[f["key"] for f in features]), "heatmap"),
+        "chart": ctx.chart(heatmap_chart(p, ctx.names(), features=[f["key"] for f in features]), "heatmap"),
         "caption": ctx.model_context(),
     }
 
@@ -120,7 +120,7 @@ def build_visualisation(ctx: ReportContext) -> dict:
     projection = project_2d(r.features.X, method=ctx.options.projection, seed=ctx.seed,
                             max_points=MAX_SCATTER_POINTS, labels=np.asarray(r.labels))
     return {
-        "chart": chart(cluster_scatter_chart(projection, ctx.names()), "scatter"),
+        "chart": ctx.chart(cluster_scatter_chart(projection, ctx.names()), "scatter"),
         "projection": METHODS[projection.method],
         "shown": len(projection.frame),
         "n_fitted": projection.n_fitted,

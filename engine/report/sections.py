@@ -20,7 +20,7 @@ import pandas as pd
 from engine.errors import InputError
 from engine.report import section_models, section_segments
 from engine.report.assets import accent_colour, logo_data_uri
-from engine.report.context import ReportContext, chart
+from engine.report.context import ReportContext
 from engine.report.filters import integer, long_date, metric, pct
 from engine.results import NOISE
 
@@ -187,7 +187,7 @@ def build_appendix(ctx: ReportContext) -> dict:
             "resample_size": s.resample_size,
             "rows": [{"name": ctx.cluster_name(c), "jaccard": s.jaccard[c], "verdict": s.verdicts.get(c, "")}
                      for c in sorted(s.jaccard, key=lambda c: (c == NOISE, c))],
-            "chart": chart(stability_chart(s, ctx.names()), "stability"),
+            "chart": ctx.chart(stability_chart(s, ctx.names()), "stability"),
         }
     quality = [
         ("Rows read", integer(q.rows_read)), ("Rows used", integer(q.rows_used)),

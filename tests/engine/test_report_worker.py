@@ -1,0 +1,73 @@
+"""The rendering worker gives what in-process rendering gives, and never loses a report when it fails."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from engine.report.assets import chart_image
+from engine.report.render import render_pdf
+from engine.report.worker import RenderWorker
+
+SPEC = {
+    "datasets": {"bars": [{"segment": "Loyal <b>VIP</b>", "n": 3}, {"segment": "Lapsed", "n": 5}]},
+    "data": {"name": "bars"}, "mark": "bar", "width": 200, "height": 100,
+    "encoding": {"x": {"field": "segment", "type": "nominal"}, "y": {"field": "n", "type": "quantitative"}},
+}
+HTML = """<html><head><style>@page { @bottom-right { content: "Page " counter(page) " of " counter(pages) } }</style></head>
+<body><h1>Segment report</h1><p>Champions &amp; loyal customers</p><p style="break-before: page">Second page</p></body></html>"""
+
+
+def _text(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+@pytest.fixture(scope="module")
+def worker():
+    with RenderWorker() as w:
+        yield w
+
+
+def test_worker_draws_the_same_chart_and_pdf_as_this_process(worker):
+    assert worker.alive
+    assert worker.chart_image(SPEC, "bars") == chart_image(SPEC, "bars")
+    pdf = worker.pdf(HTML)
+    assert worker.alive
+    assert _text(pdf) == _text(render_pdf(HTML))
+    assert "Page 2 of 2" in _text(pdf)[1]
+
+
+def test_worker_renders_a_whole_report_from_its_context(worker, demo_result):
+    from engine.report.render import build_context, render_html
+
+    context = build_context(demo_result, chart_renderer=worker.chart_image)
+    html, pdf = worker.report(context)
+    assert html == render_html(demo_result)  # same context, same templates: same bytes
+    pages = _text(pdf)
+    assert len(pages) >= 12 and "Executive summary" in pages[2]
+
+
+def test_an_error_in_the_worker_is_raised_here_with_its_own_message(worker):
+    bad = {"data": {"url": "https://example.com/data.csv"}, "mark": "point"}
+    with pytest.raises(ValueError, match="not allowed"):
+        worker.chart_image(bad, "remote")
+    assert worker.alive  # one failed request does not end the worker
+
+
+def test_a_dead_worker_falls_back_to_this_process():
+    worker = RenderWorker()
+    worker._proc.kill()
+    worker._proc.wait()
+    assert worker.chart_image(SPEC, "bars") == chart_image(SPEC, "bars")
+    assert "Second page" in _text(worker.pdf(HTML))[1]
+    assert not worker.alive
+    worker.close()
+
+
+def test_disabled_worker_renders_in_this_process():
+    with RenderWorker(enabled=False) as worker:
+        assert not worker.alive
+        assert worker.chart_image(SPEC, "bars").src.startswith("data:image/svg+xml;base64,")
+        assert _text(worker.pdf(HTML))[0].startswith("Segment report")
