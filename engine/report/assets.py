@@ -11,9 +11,13 @@ coordinates are rounded, which keeps a 1,000-point scatter lean.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import json
 import re
+import threading
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,6 +45,10 @@ RASTER_SCALE = 2  # raster pixels per CSS px: ~190 dpi on paper
 # JPEG, not PNG: WeasyPrint embeds JPEG bytes as they are, but decodes and re-compresses every PNG
 # (twice with an alpha channel), which cost ~0.35 s for the scatter.
 RASTER_QUALITY = 92
+CHART_CACHE_SIZE = 16  # drawn charts kept per process, by spec (a report has five)
+
+_CHART_CACHE: OrderedDict[str, ChartImage] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
 
 
 def _safe_target(target: str) -> bool:
@@ -202,12 +210,33 @@ def chart_image(spec: dict, key: str, max_vector_marks: int = MAX_VECTOR_MARKS) 
     way a chart goes is decided from its spec, so a dense chart is rendered straight to
     JPEG and its SVG never passes through Python. An SVG inside ``<img>`` also cannot run
     script or load anything in a browser viewing the HTML export.
+
+    A chart drawn before from the same spec and key is reused: the app rebuilds the report
+    after every option change, and most changes (client name, sections, accent colour) leave
+    the charts as they were. :func:`clear_chart_cache` empties it.
     """
     from engine import vegalite
 
+    digest = hashlib.sha256(json.dumps([spec, key, max_vector_marks], sort_keys=True).encode("utf-8")).hexdigest()
+    with _CACHE_LOCK:
+        if digest in _CHART_CACHE:
+            _CHART_CACHE.move_to_end(digest)
+            return _CHART_CACHE[digest]
     if vegalite.has_gradient_legend(spec) or vegalite.mark_count(spec) > max_vector_marks:
-        return _jpeg_image(vegalite.to_jpeg(spec, scale=RASTER_SCALE, quality=RASTER_QUALITY))
-    return svg_image(vegalite.to_svg(spec), key)
+        image = _jpeg_image(vegalite.to_jpeg(spec, scale=RASTER_SCALE, quality=RASTER_QUALITY))
+    else:
+        image = svg_image(vegalite.to_svg(spec), key)
+    with _CACHE_LOCK:
+        _CHART_CACHE[digest] = image
+        while len(_CHART_CACHE) > CHART_CACHE_SIZE:
+            _CHART_CACHE.popitem(last=False)
+    return image
+
+
+def clear_chart_cache() -> None:
+    """Forget every drawn chart (benchmarks time real drawing)."""
+    with _CACHE_LOCK:
+        _CHART_CACHE.clear()
 
 
 def svg_image(svg: str, key: str, max_vector_elements: int = MAX_VECTOR_ELEMENTS) -> ChartImage:

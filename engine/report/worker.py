@@ -31,7 +31,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.report.assets import ChartImage, chart_image
+from engine.report.assets import ChartImage, chart_image, clear_chart_cache
 
 ROOT = Path(__file__).resolve().parents[2]  # the folder holding the engine package
 _FAILED = object()
@@ -93,6 +93,11 @@ class RenderWorker:
             return html, render_pdf(html)
         return answer
 
+    def clear_chart_cache(self) -> None:
+        """Forget the charts drawn so far, here and in the worker (benchmarks time real drawing)."""
+        clear_chart_cache()
+        self._call("clear", None)
+
     def close(self) -> None:
         """Let the worker finish (it exits when its input closes); stop it if it does not."""
         proc, self._proc = self._proc, None
@@ -140,6 +145,8 @@ def _serve(requests, answers) -> None:
                 value = chart_image(*payload)
             elif operation == "pdf":
                 value = render_pdf(payload)
+            elif operation == "clear":
+                value = clear_chart_cache()
             elif operation == "report":
                 html = render_template(payload)
                 value = (html, render_pdf(html))

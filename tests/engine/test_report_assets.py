@@ -95,6 +95,26 @@ def _points_spec(n: int, color: dict | None = None) -> dict:
                          **({"color": color} if color else {})}}
 
 
+def test_a_chart_is_drawn_once_per_spec_and_key(monkeypatch):
+    from engine import vegalite
+    from engine.report import assets
+
+    drawn = []
+    real = vegalite.to_svg
+    monkeypatch.setattr(vegalite, "to_svg", lambda spec: drawn.append(1) or real(spec))
+    assets.clear_chart_cache()
+    first = chart_image(_points_spec(12), "cached")
+    assert chart_image(_points_spec(12), "cached") is first and len(drawn) == 1
+    chart_image(_points_spec(13), "cached")  # other data: drawn again
+    chart_image(_points_spec(12), "other-key")  # other key (ids are prefixed with it): drawn again
+    assert len(drawn) == 3
+    for n in range(assets.CHART_CACHE_SIZE):
+        chart_image(_points_spec(20 + n), "fill")
+    chart_image(_points_spec(12), "cached")  # pushed out by newer charts: drawn again
+    assert len(drawn) == 4 + assets.CHART_CACHE_SIZE
+    assets.clear_chart_cache()
+
+
 def test_chart_spec_goes_vector_or_jpeg_by_its_marks_and_legend():
     sparse = chart_image(_points_spec(20), "s")
     assert not sparse.raster and sparse.src.startswith("data:image/svg+xml;base64,")
