@@ -69,20 +69,23 @@ def metric_vs_k_chart(
         "swept": k.notna().to_numpy(),
     })
     algorithms = list(dict.fromkeys(base["algorithm"]))
-    color = vl.nominal("algorithm", title="Algorithm",
-                     scale={"domain": algorithms, "range": [ALGORITHM_PALETTE[i % 8] for i in range(len(algorithms))]})
-    rows, panels = [], []
+    single = len(algorithms) == 1  # one algorithm (the report's k sweep): its name is in the title, no legend
+    color = vl.nominal("algorithm", title="Algorithm", legend=None if single else {},
+                       scale={"domain": algorithms, "range": [ALGORITHM_PALETTE[i % 8] for i in range(len(algorithms))]})
+    rows, panels, shown = [], [], []
     for metric in metrics:
         if metric not in table.columns:
             continue
         data = base.assign(metric=metric, value=pd.to_numeric(table[metric], errors="coerce").to_numpy(dtype=float))
         data = data[np.isfinite(data["value"]) & (data["k"] >= 1)].round({"value": 4})
-        if data.empty:
-            continue
+        if not data.empty:
+            shown.append((metric, data))
+    for i, (metric, data) in enumerate(shown):
         rows += vl.records(data)
         name, direction = _metric_title(metric, METRICS)
+        x_title = "Number of clusters (k)" if i + 2 >= len(shown) else None  # only where no panel sits below
         encoding = {
-            "x": vl.quantitative("k", title="Number of clusters (k)", axis={"tickMinStep": 1, "format": "d"}),
+            "x": vl.quantitative("k", title=x_title, axis={"tickMinStep": 1, "format": "d"}),
             "y": vl.quantitative("value", title=None, scale={"zero": False},
                                axis={"format": "~s" if data["value"].abs().max() >= 1e4 else "~r"}),
             "color": color,
@@ -102,11 +105,14 @@ def metric_vs_k_chart(
         })
     if not panels:
         return _message_chart("Model comparison", "No successful runs to compare.")
-    subtitle = "One line per algorithm; failed runs are left out."
+    if single:
+        title, subtitle = f"{algorithms[0]}: quality by number of clusters", "Failed runs are left out."
+    else:
+        title, subtitle = "Model comparison by number of clusters", "One line per algorithm; failed runs are left out."
     if (~base["swept"]).any():
         subtitle += " Diamonds: density methods, at the number of clusters they found."
     return vl.spec(
-        _title("Model comparison by number of clusters", subtitle), {"runs": rows},
+        _title(title, subtitle), {"runs": rows},
         concat=panels, columns=2, resolve={"scale": {"y": "independent", "color": "shared"}},
     )
 

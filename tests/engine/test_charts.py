@@ -338,3 +338,18 @@ def test_same_input_same_spec(big):
     assert json.dumps(charts.metric_vs_k_chart(big["comparison"], algorithm_labels={"kmeans": "k-means"})) == (
         json.dumps(big["charts"]["metric_vs_k"])
     )
+
+
+def test_metric_chart_titles_the_k_axis_once_per_column_and_drops_a_one_entry_legend(big):
+    several = big["charts"]["metric_vs_k"]
+    x_titles = [panel["layer"][0]["encoding"]["x"]["title"] for panel in several["concat"]]
+    assert x_titles == [None, None, "Number of clusters (k)", "Number of clusters (k)"]
+    assert several["concat"][0]["layer"][0]["encoding"]["color"]["legend"] == {}
+    kmeans = big["comparison"][big["comparison"]["algorithm"] == "kmeans"]
+    single = charts.metric_vs_k_chart(kmeans, metrics=("davies_bouldin", "silhouette", "inertia"),
+                                      algorithm_labels={"kmeans": "k-means"})
+    assert single["title"]["text"] == "k-means: quality by number of clusters"
+    assert all(layer["encoding"]["color"]["legend"] is None for panel in single["concat"] for layer in panel["layer"])
+    # three panels in two columns: nothing sits below the second and the third
+    assert [p["layer"][0]["encoding"]["x"]["title"] for p in single["concat"]] == [None, "Number of clusters (k)",
+                                                                                  "Number of clusters (k)"]
