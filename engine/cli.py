@@ -89,7 +89,7 @@ def _inspect(args) -> int:
 def _build(args) -> int:
     from engine import pipeline
     from engine.report import exports, render
-    from engine.report.worker import RenderWorker
+    from engine.report.worker import RenderPool
 
     if args.demo and args.paths:
         raise InputError("Use either --demo or data paths, not both.")
@@ -114,15 +114,14 @@ def _build(args) -> int:
         if show_progress:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
 
-    # The worker imports WeasyPrint and starts vl-convert on the other core while this one clusters.
-    with RenderWorker() as worker:
+    # The workers import WeasyPrint and start vl-convert on the other core while this one clusters.
+    with RenderPool() as pool:
         result = pipeline.run(project, progress=progress)
         t0 = time.perf_counter()
-        context = render.build_context(result, project.report, chart_renderer=worker.chart_image)
-        result.timings_s["charts_and_context"] = round(time.perf_counter() - t0, 3)
-        t0 = time.perf_counter()
-        html, pdf = worker.report(context)
-        result.timings_s["html_and_pdf"] = round(time.perf_counter() - t0, 3)
+        context = render.build_context(result, project.report, chart_renderer=pool.chart_image)
+        result.timings_s["sections"] = round(time.perf_counter() - t0, 3)
+        html, pdf = pool.report(context)
+        result.timings_s.update(pool.timings)
     out.write_bytes(pdf)
     if args.html:
         Path(args.html).write_text(html, encoding="utf-8")

@@ -9,7 +9,7 @@ from pypdf import PdfReader
 
 from engine.report.assets import chart_image
 from engine.report.render import render_pdf
-from engine.report.worker import RenderWorker
+from engine.report.worker import ChartRef, RenderPool, RenderWorker
 
 SPEC = {
     "datasets": {"bars": [{"segment": "Loyal <b>VIP</b>", "n": 3}, {"segment": "Lapsed", "n": 5}]},
@@ -39,14 +39,34 @@ def test_worker_draws_the_same_chart_and_pdf_as_this_process(worker):
     assert "Page 2 of 2" in _text(pdf)[1]
 
 
-def test_worker_renders_a_whole_report_from_its_context(worker, demo_result):
+def test_pool_draws_charts_in_both_workers_and_renders_the_same_report(demo_result):
     from engine.report.render import build_context, render_html
 
-    context = build_context(demo_result, chart_renderer=worker.chart_image)
-    html, pdf = worker.report(context)
-    assert html == render_html(demo_result)  # same context, same templates: same bytes
+    with RenderPool(size=2) as pool:
+        pool.clear_chart_cache()
+        context = build_context(demo_result, chart_renderer=pool.chart_image)
+        refs = [v for section in context["sections"] for v in section["data"].values() if isinstance(v, ChartRef)]
+        assert len(refs) >= 4 and {id(ref._worker) for ref in refs} == {id(w) for w in pool.workers}
+        html, pdf = pool.report(context)
+        assert pool.alive and set(pool.timings) == {"charts_wait", "html", "pdf"}
+    assert html == render_html(demo_result)  # same context, same templates, same charts: same bytes
     pages = _text(pdf)
     assert len(pages) >= 12 and "Executive summary" in pages[2]
+
+
+def test_pool_draws_here_what_a_dead_worker_cannot(demo_result):
+    from engine.report.render import build_context, render_html
+
+    with RenderPool(size=2) as pool:
+        pool.clear_chart_cache()
+        context = build_context(demo_result, chart_renderer=pool.chart_image)
+        second = pool.workers[1]
+        assert any(ref._worker is second for ref in pool._queued[second])
+        second._proc.kill()
+        second._proc.wait()
+        html, _ = pool.report(context)
+        assert not pool.alive
+    assert html == render_html(demo_result)
 
 
 def test_an_error_in_the_worker_is_raised_here_with_its_own_message(worker):
