@@ -55,7 +55,7 @@ def main() -> None:
                 (Path(d) / "demo.pdf").write_bytes(pdf)
                 (Path(d) / "demo.html").write_text(html, encoding="utf-8")
             stages = dict(result.timings_s)
-            stages.update(sections_and_chart_requests=round(t2 - t1, 3), **pool.timings)
+            stages.update(sections=round(t2 - t1, 3), **pool.timings)
             rendering.append(t3 - t1)
             print(f"run {i + 1}: total {t3 - t0:.2f} s (engine {t1 - t0:.2f} s, rendering {t3 - t1:.2f} s)")
             for name, secs in stages.items():
