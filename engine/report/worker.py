@@ -111,12 +111,14 @@ class RenderWorker:
         clear_chart_cache()
         self._call("clear", None)
 
-    def close(self) -> None:
-        """Let the worker finish (it exits when its input closes); stop it if it does not."""
+    def close(self, kill: bool = False) -> None:
+        """Let the worker finish (it exits when its input closes); stop it if it does not, or at once with ``kill``."""
         proc, self._proc = self._proc, None
         if proc is None:
             return
         try:
+            if kill:
+                proc.kill()
             proc.stdin.close()
             proc.wait(timeout=5)
         except (OSError, subprocess.TimeoutExpired):
@@ -128,8 +130,8 @@ class RenderWorker:
     def __enter__(self) -> RenderWorker:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(kill=exc_type is not None)  # a failed build (bad input) must not wait for a warm-up
 
     def submit(self, operation: str, payload) -> bool:
         """Send a request without waiting for its answer; False when there is no worker to send it to."""
@@ -236,15 +238,15 @@ class RenderPool:
         for worker in self.workers:
             worker.clear_chart_cache()
 
-    def close(self) -> None:
+    def close(self, kill: bool = False) -> None:
         for worker in self.workers:
-            worker.close()
+            worker.close(kill)
 
     def __enter__(self) -> RenderPool:
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, *exc) -> None:
+        self.close(kill=exc_type is not None)
 
     def _collect(self, worker: RenderWorker, until: ChartRef) -> None:
         """Read the worker's answers in order up to ``until``; what it cannot answer is drawn here."""

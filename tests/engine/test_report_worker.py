@@ -91,3 +91,14 @@ def test_disabled_worker_renders_in_this_process():
         assert not worker.alive
         assert worker.chart_image(SPEC, "bars").src.startswith("data:image/svg+xml;base64,")
         assert _text(worker.pdf(HTML))[0].startswith("Segment report")
+
+
+def test_a_failed_build_stops_the_workers_without_waiting_for_their_warm_up():
+    import time
+
+    with pytest.raises(RuntimeError), RenderPool(size=2) as pool:
+        procs = [w._proc for w in pool.workers]
+        started = time.perf_counter()
+        raise RuntimeError("bad input found while the workers warm up")
+    assert time.perf_counter() - started < 1.0  # warming up takes ~2 s; the workers are killed instead
+    assert all(proc.poll() is not None for proc in procs)
