@@ -222,7 +222,7 @@ def chart_image(spec: dict, key: str, max_vector_marks: int = MAX_VECTOR_MARKS) 
         if digest in _CHART_CACHE:
             _CHART_CACHE.move_to_end(digest)
             return _CHART_CACHE[digest]
-    if vegalite.has_gradient_legend(spec) or vegalite.mark_count(spec) > max_vector_marks:
+    if drawn_as_raster(spec, max_vector_marks):
         image = _jpeg_image(vegalite.to_jpeg(spec, scale=RASTER_SCALE, quality=RASTER_QUALITY))
     else:
         image = svg_image(vegalite.to_svg(spec), key)
@@ -231,6 +231,13 @@ def chart_image(spec: dict, key: str, max_vector_marks: int = MAX_VECTOR_MARKS) 
         while len(_CHART_CACHE) > CHART_CACHE_SIZE:
             _CHART_CACHE.popitem(last=False)
     return image
+
+
+def drawn_as_raster(spec: dict, max_vector_marks: int = MAX_VECTOR_MARKS) -> bool:
+    """True for charts drawn as JPEG: a gradient legend, or more data rows than ``max_vector_marks``."""
+    from engine import vegalite
+
+    return vegalite.has_gradient_legend(spec) or vegalite.mark_count(spec) > max_vector_marks
 
 
 def clear_chart_cache() -> None:

@@ -54,7 +54,7 @@ class ReportContext:
     result: object  # engine.pipeline.AnalysisResult (not imported: avoids a cycle)
     options: ReportSpec
     generated_at: str
-    # spec, key -> image; a RenderWorker passes its own to draw charts in the warmed-up process
+    # spec, key -> image (or a ChartRef that becomes one); RenderPool passes its own to draw in its workers
     chart_renderer: Callable[[dict, str], ChartImage] = chart_image
 
     def chart(self, spec: dict, key: str) -> ChartImage:

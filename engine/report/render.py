@@ -47,7 +47,12 @@ def default_generated_at(result) -> str:
 
 
 def build_context(result, options: ReportSpec | None = None, generated_at: str | None = None, chart_renderer=None) -> dict:
-    """The template context of the whole report (section data included), without rendering."""
+    """The template context of the whole report (section data included), without rendering.
+
+    ``chart_renderer`` ``(spec, key) -> image`` draws the charts; default
+    :func:`engine.report.assets.chart_image` in this process (``RenderPool.chart_image``
+    sends them to the rendering workers).
+    """
     from engine.report.context import ReportContext
     from engine.report.sections import build_report
 
@@ -58,7 +63,7 @@ def build_context(result, options: ReportSpec | None = None, generated_at: str |
     return build_report(ctx)
 
 
-def render_html(result, options: ReportSpec | None = None, generated_at: str | None = None, chart_renderer=None) -> str:
+def render_html(result, options: ReportSpec | None = None, generated_at: str | None = None) -> str:
     """The report as one self-contained HTML document (styles inline, charts inline SVG).
 
     Parameters
@@ -69,11 +74,8 @@ def render_html(result, options: ReportSpec | None = None, generated_at: str | N
         Client, title, page size, accent, logo, sections; default ``result.project.report``.
     generated_at : str, optional
         The date printed as "generated"; default the report date or the end of the data.
-    chart_renderer : callable, optional
-        ``(spec, key) -> ChartImage``; default :func:`engine.report.assets.chart_image` in this
-        process. :class:`engine.report.worker.RenderWorker` passes its own.
     """
-    return render_template(build_context(result, options, generated_at, chart_renderer))
+    return render_template(build_context(result, options, generated_at))
 
 
 def render_template(context: dict) -> str:

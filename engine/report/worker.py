@@ -41,7 +41,7 @@ import threading
 import time
 from pathlib import Path
 
-from engine.report.assets import MAX_VECTOR_MARKS, ChartImage, chart_image, clear_chart_cache
+from engine.report.assets import ChartImage, chart_image, clear_chart_cache, drawn_as_raster
 
 ROOT = Path(__file__).resolve().parents[2]  # the folder holding the engine package
 _FAILED = object()
@@ -208,14 +208,11 @@ class RenderPool:
 
     def chart_image(self, spec: dict, key: str) -> ChartImage | ChartRef:
         """Send the chart to the least busy worker and return at once; in this process if none runs."""
-        from engine import vegalite
-
         live = [w for w in self.workers if w.alive]
         if not live:
             return chart_image(spec, key)
         worker = min(live, key=lambda w: self._load[w])
-        dense = vegalite.has_gradient_legend(spec) or vegalite.mark_count(spec) > MAX_VECTOR_MARKS
-        self._load[worker] += 2 if dense else 1  # raster charts take about twice as long
+        self._load[worker] += 2 if drawn_as_raster(spec) else 1  # raster charts take about twice as long
         ref = ChartRef(self, worker, spec, key)
         if not worker.submit("chart", (spec, key)):
             return chart_image(spec, key)
