@@ -31,7 +31,11 @@ class ScalerDef:
 
 
 SCALERS: dict[str, ScalerDef] = {
-    "none": ScalerDef("none", "None", "Values are used as they are (after any log transform).", None),
+    "none": ScalerDef(
+        "none", "None",
+        "Values are used as they are, after any log transform, so features with large values dominate distances.",
+        None,
+    ),
     "standard": ScalerDef(
         "standard", "Standard", "Each feature centred on its mean and divided by its standard deviation.",
         StandardScaler,
@@ -43,6 +47,14 @@ SCALERS: dict[str, ScalerDef] = {
         RobustScaler,
     ),
 }
+
+
+def scaling_sentence(key: str) -> str:
+    """One sentence on the scaling for the report and the narrative, from the registry."""
+    entry = SCALERS.get(key)
+    if entry is None:
+        return f"Scaling: {key}."
+    return f"Scaling: {entry.label.lower()} ({entry.description[0].lower()}{entry.description[1:].rstrip('.')})."
 
 
 def fill_missing(values: pd.DataFrame, unit: str) -> tuple[pd.DataFrame, list[str]]:

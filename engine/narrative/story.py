@@ -205,8 +205,10 @@ def methodology(context: dict) -> list[str]:
     log = list(context.get("log") or [])
     out.append(f"Before scaling, log1p was applied to {join_words(log)} so that a few very large values do not "
                "dominate the distances." if log else "No log transform was applied.")
+    from engine.scaling import scaling_sentence  # lazy: it imports scikit-learn
+
     scaling = context.get("scaling", "none")
-    out.append(_SCALING.get(scaling, f"Scaling: {scaling}."))
+    out.append(scaling_sentence(scaling))
     algorithm, k = context.get("algorithm", "the chosen algorithm"), context.get("k")
     seed = context.get("seed")
     out.append(f"Algorithm: {algorithm} with {k} clusters" + (f" (random seed {seed})." if seed is not None else "."))
@@ -222,14 +224,6 @@ def methodology(context: dict) -> list[str]:
 
 
 # ---- helpers ---------------------------------------------------------------
-
-_SCALING = {
-    "standard": "Scaling: standard (each feature centred on its mean and divided by its standard deviation).",
-    "minmax": "Scaling: min-max (each feature rescaled to the range 0 to 1).",
-    "robust": "Scaling: robust (each feature centred on its median and divided by its interquartile range).",
-    "none": "Scaling: none (features on their own scales, so those with large values dominate distances).",
-}
-
 
 def one_word(many: str) -> str:
     return many[:-1] if many.endswith("s") else many

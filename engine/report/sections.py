@@ -94,6 +94,8 @@ def build_executive_summary(ctx: ReportContext) -> dict:
 
 
 def build_data_methodology(ctx: ReportContext) -> dict:
+    from engine.scaling import scaling_sentence  # lazy: it imports scikit-learn
+
     r = ctx.result
     q = r.dataset.quality
     f = r.features
@@ -137,7 +139,7 @@ def build_data_methodology(ctx: ReportContext) -> dict:
         "features": features,
         "log": [ctx.feature_label(n) for n in f.log],
         "scaling": f.scaling,
-        "scaling_sentence": _SCALING_SENTENCES.get(f.scaling, f.scaling),
+        "scaling_sentence": scaling_sentence(f.scaling),
         "paragraphs": list(r.narrative.get("methodology", [])),
         "findings": list(q.findings),
         "returns_treatment": _unless_listed(q.returns_treatment, q.findings),
@@ -147,14 +149,6 @@ def build_data_methodology(ctx: ReportContext) -> dict:
 def _unless_listed(sentence: str, findings: list[str]) -> str:
     """The sentence, or "" when a finding already says it (it would print twice)."""
     return "" if not sentence or any(sentence in f or f in sentence for f in findings) else sentence
-
-
-_SCALING_SENTENCES = {
-    "standard": "Standard scaling: each feature was centred on its mean and divided by its standard deviation.",
-    "minmax": "Min-max scaling: each feature was rescaled to the range 0–1.",
-    "robust": "Robust scaling: each feature was centred on its median and divided by its interquartile range.",
-    "none": "No scaling: features were used on their own scales, so features with large values dominate distances.",
-}
 
 
 def build_business_implications(ctx: ReportContext) -> dict:
