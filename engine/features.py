@@ -176,8 +176,22 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None) -> 
     return FeatureMatrix(
         table=table, X=X, names=selected, unit=unit, scaling=spec.scaling, log=log_names, labels=labels,
         revenue=revenue, attributes=attributes, category_shares=category_shares,
-        warnings=warnings + log_warnings,
+        warnings=warnings + log_warnings, window_days=_window_days(dataset, as_of) if catalogue else None,
     )
+
+
+def _window_days(dataset: Dataset, as_of) -> float | None:
+    """Days from the first date in the data to the reference date (the day after the last, unless ``as_of``)."""
+    q = dataset.quality
+    if q.date_min is None or q.date_max is None or pd.isna(q.date_min):
+        return None
+
+    def day(value) -> pd.Timestamp:
+        stamp = pd.Timestamp(value)
+        return (stamp.tz_localize(None) if stamp.tz is not None else stamp).normalize()
+
+    reference = day(as_of) if as_of is not None else day(q.date_max) + pd.Timedelta(days=1)
+    return float((reference - day(q.date_min)).days)
 
 
 # ---- helpers -----------------------------------------------------------------

@@ -84,6 +84,7 @@ def profile_clusters(features: FeatureMatrix, labels: np.ndarray) -> Profile:
         top_categories=_top_categories(features.category_shares, revenue, groups, ids, table.index),
         region_mix=_region_mix(features.attributes, groups, ids, table.index),
         feature_labels=dict(features.labels),
+        window_days=features.window_days,
     )
 
 

@@ -30,6 +30,7 @@ ROLE_NAMES = (
     "signup_date",
 )
 UNITS = ("customer", "row")
+DUPLICATES = ("auto", "drop", "keep")
 SCALINGS = ("none", "standard", "minmax", "robust")
 PAGE_SIZES = ("A4", "Letter")
 DEFAULT_ALGORITHMS = ["kmeans", "gmm", "agglomerative", "birch", "dbscan", "hdbscan", "rfm"]
@@ -43,6 +44,8 @@ class DataSpec:
     sheet: str | None = None  # Excel sheet; default the first non-empty one
     as_of: str | None = None  # recency reference date; default day after last date
     returns: str = "net"  # "net": netted out of monetary | "exclude": dropped
+    duplicates: str = "auto"  # identical lines: "auto" (drop only when there is an order id) | "drop" | "keep"
+    min_units: int = 50  # fewer customers (or rows) than this: the build refuses
 
 
 @dataclass
@@ -60,6 +63,7 @@ class ClusteringSpec:
     params: dict[str, dict] = field(default_factory=dict)
     choice: dict | None = None  # {"algorithm": ..., "k": ...} pins the model
     stability_resamples: int = 10
+    selection: dict = field(default_factory=dict)  # model-selection rule settings (engine.selection)
 
 
 @dataclass
@@ -157,6 +161,10 @@ class Project:
     def validate(self) -> None:
         _choice(self.data.unit, UNITS, "data.unit")
         _choice(self.data.returns, ("net", "exclude"), "data.returns")
+        _choice(self.data.duplicates, DUPLICATES, "data.duplicates")
+        mu = self.data.min_units
+        if not isinstance(mu, int) or isinstance(mu, bool) or mu < 3:
+            raise InputError(f"data.min_units is {mu!r}; use a whole number of 3 or more.")
         for role in self.data.roles:
             _choice(role, ROLE_NAMES, "data.roles key")
         _choice(self.features.scaling, SCALINGS, "features.scaling")

@@ -140,6 +140,7 @@ class FeatureMatrix:
     attributes: pd.DataFrame | None = None  # categorical per unit (region, ...)
     category_shares: pd.DataFrame | None = None  # per-unit share of spend by category
     warnings: list[str] = field(default_factory=list)
+    window_days: float | None = None  # days from the first date in the data to the reference date (None: no dates)
 
 
 @dataclass
@@ -246,6 +247,7 @@ class Profile:
     top_categories: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
     region_mix: dict[int, list[tuple[str, float]]] = field(default_factory=dict)
     feature_labels: dict[str, str] = field(default_factory=dict)  # feature -> human label (for tables)
+    window_days: float | None = None  # length of the data window in days (FeatureMatrix.window_days)
 
 
 @dataclass
