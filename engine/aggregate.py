@@ -173,7 +173,7 @@ def aggregate_transactions(dataset: Dataset, as_of) -> tuple[pd.DataFrame, pd.Da
             out["avg_items_per_order"] = items / orders
         if "date" in present:
             signup = _signup_days(dataset, tx, groups, ids) if "signup_date" in present else np.full(n, np.nan)
-            start = np.where(np.isnan(signup), first_day, signup)
+            start = np.fmin(signup, first_day)  # the earlier: some customers buy before they sign up
             out["tenure_days"] = np.clip(reference - start, 0, None)
             valid = buy & ~np.isnan(day)
             purchase_days = _distinct_per_customer(codes[valid], (day[valid] - np.nanmin(day)).astype("int64"), n)

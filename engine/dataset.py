@@ -7,6 +7,12 @@ are joined on their ids. Cleaning removes rows in a fixed order, so each row is
 counted once and the counts add up: no customer id -> no readable date ->
 exact duplicate -> no readable amount -> (returns="exclude") return lines.
 
+Identical lines are dropped only when an order id tells them apart from a
+genuine repeat purchase (``duplicates="auto"``; "drop" and "keep" force
+either way); kept ones are counted and said. Identifiers stay text end to
+end: id columns are read as text (:mod:`engine.io`) and normalised with
+:func:`~engine.parsing.normalise_ids`, in the canonical frames and in ``rows``.
+
 The canonical transactions frame always has ``customer_id`` (str) and
 ``is_return`` (bool); every other column of ``CANONICAL_COLUMNS`` is present
 only when some table provides it (``amount`` also when quantity and unit price
@@ -32,6 +38,7 @@ from engine.results import CANONICAL_COLUMNS, Dataset, JoinReport, QualitySummar
 from engine.roles import ID_ROLES, ROLES, classify_with_reason, detect_roles, find_column, unconfirmed_names
 
 RETURNS_OPTIONS = ("net", "exclude")
+DUPLICATES_OPTIONS = ("auto", "drop", "keep")  # identical lines: drop when there is an order id | always | never
 OUTLIER_IQR_FACTOR = 3.0  # customer tables: Tukey's "far out" fences per numeric column
 OUTLIER_SPEND_FACTOR = 3.0  # transactions: total spend above this multiple of the 95th percentile
 
@@ -43,7 +50,7 @@ class _Table:
 
 
 def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str | int | None = None,
-                 returns: str = "net") -> Dataset:
+                 returns: str = "net", duplicates: str = "auto") -> Dataset:
     """Read, recognise, join and clean the analyst's files.
 
     Parameters
@@ -56,19 +63,28 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
         Excel sheet to read (default: the first non-empty one; "*" for all).
     returns : {"net", "exclude"}
         Keep return lines (monetary is net of them) or drop them.
+    duplicates : {"auto", "drop", "keep"}
+        Identical transaction lines: "auto" drops them when the table has an
+        order id (they repeat a line of the same order) and keeps them when it
+        has none (they may be genuine repeat purchases); "drop" and "keep"
+        force either. A one-row-per-customer table always drops them (a
+        customer cannot be listed twice).
     """
     if returns not in RETURNS_OPTIONS:
         raise InputError(f"returns is {returns!r}; allowed values are {', '.join(RETURNS_OPTIONS)}.")
+    if duplicates not in DUPLICATES_OPTIONS:
+        raise InputError(f"duplicates is {duplicates!r}; allowed values are {', '.join(DUPLICATES_OPTIONS)}.",
+                         field="data.duplicates")
     tables = _load_tables(expand_paths(paths), roles or {}, sheet)
     main, warnings = _pick_main(tables)
     if main.info.kind == "transactions" and "customer_id" in main.info.roles:
-        return _transactions_dataset(main, tables, returns, warnings)
+        return _transactions_dataset(main, tables, returns, duplicates, warnings)
     if main.info.kind in ("customer_table", "customers"):
-        return _unit_table_dataset(main, tables, warnings, shape="customer_table")
+        return _unit_table_dataset(main, tables, warnings, shape="customer_table", duplicates=duplicates)
     if main.info.kind == "transactions":
         warnings.append(f"{main.info.name} has no column recognised as a customer id, so only row-level analysis "
                         "is possible; name it with roles={'customer_id': ...} if there is one.")
-    return _unit_table_dataset(main, tables, warnings, shape="rows")
+    return _unit_table_dataset(main, tables, warnings, shape="rows", duplicates=duplicates)
 
 
 # ---- tables ----------------------------------------------------------------
@@ -138,7 +154,8 @@ def _side_table(tables: list[_Table], main: _Table, kinds: tuple[str, ...], key:
 # ---- transactions ----------------------------------------------------------
 
 
-def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, warnings: list[str]) -> Dataset:
+def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, duplicates: str,
+                          warnings: list[str]) -> Dataset:
     frame, roles, name = main.frame, main.info.roles, main.info.name
     n_read = len(frame)
     tx, bad_dates, findings = _canonical(frame, roles, name, warnings)
@@ -182,7 +199,12 @@ def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, warn
     n_missing = drop(tx["customer_id"].isna(), "had no customer id")
     if "date" in tx:
         bad_dates[roles["date"]] = drop(tx["date"].isna(), f"had a missing or unreadable date in {roles['date']!r}")
-    n_duplicates = drop(frame.duplicated(keep="first"), "were exact duplicates of an earlier row")
+    identical = frame.duplicated(keep="first")
+    drop_identical = _drops_identical(duplicates, roles)
+    n_duplicates = 0
+    if drop_identical:
+        forced = " (data.duplicates is \"drop\")" if "order_id" not in roles else ""
+        n_duplicates = drop(identical, f"were exact duplicates of an earlier row{forced}")
     if "amount" in tx:
         drop(tx["amount"].isna(), "had no readable amount")
     n_returns = int((keep & tx["is_return"]).sum())
@@ -193,8 +215,12 @@ def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, warn
         reasons = ", ".join(f"{n:,} {what}" for n, what in steps if n)
         raise InputError(f"All {n_read:,} rows of {name} were removed during cleaning ({reasons}); "
                          "check the column roles with `python -m engine inspect`.")
+    n_identical_kept = 0 if drop_identical else int((keep & identical).sum())
     tx = tx[keep].reset_index(drop=True)
     findings[:0] = [_rows_sentence(n, n_read, f"{what} and were excluded") for n, what in steps if n]
+    if n_identical_kept:
+        findings.append(_identical_kept_finding(n_identical_kept, n_read, roles))
+        warnings.append(_identical_kept_warning(n_identical_kept, roles))
     treatment = _returns_sentence(n_returns, n_read, returns)
     findings.append(treatment)
     if n_non_positive:
@@ -207,15 +233,22 @@ def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, warn
     if not any(n for n, _ in steps):
         findings.insert(0, f"All {n_read:,} rows were used; no row was removed by cleaning.")
     tx = tx[[c for c in CANONICAL_COLUMNS if c in tx]]
+    customers = _customers_frame(tx, customers_attr)
+    n_early = _purchases_before_signup(tx, customers, warnings)
+    if people is not None:
+        _customers_without_transactions(customers_attr.index, tx["customer_id"], joins[0], warnings)
     quality = QualitySummary(
         rows_read=n_read, rows_used=len(tx), customers=int(tx["customer_id"].nunique()),
         date_min=tx["date"].min() if "date" in tx else None, date_max=tx["date"].max() if "date" in tx else None,
         rows_missing_customer=n_missing, returns=n_returns, returns_treatment=treatment,
-        duplicate_rows=n_duplicates, unparseable_dates=bad_dates, non_positive_prices=n_non_positive,
-        outliers=outliers, outlier_rule=rule, findings=findings)
-    customers = _customers_frame(tx, customers_attr)
+        duplicate_rows=n_duplicates, identical_rows_kept=n_identical_kept, unparseable_dates=bad_dates,
+        non_positive_prices=n_non_positive, outliers=outliers, outlier_rule=rule,
+        first_purchase_before_signup=n_early, findings=findings)
     # unit="row" clusters the main table's own columns, on the same rows the quality summary counts as used.
     rows = frame[keep.to_numpy()].reset_index(drop=True)
+    for role in ID_ROLES:  # the ids as normalised text, as in the canonical frame (already computed there)
+        if role in roles:
+            rows[roles[role]] = tx[role].to_numpy()
     return Dataset(tables=[t.info for t in tables], shape="transactions", transactions=tx, customers=customers,
                    rows=rows, quality=quality, joins=joins, warnings=warnings)
 
@@ -377,6 +410,82 @@ def _customers_frame(tx: pd.DataFrame, attrs: pd.DataFrame | None) -> pd.DataFra
     return customers
 
 
+def _drops_identical(duplicates: str, roles: dict[str, str]) -> bool:
+    """Identical lines are export duplicates when an order id would tell repeat purchases apart."""
+    return duplicates == "drop" or (duplicates == "auto" and "order_id" in roles)
+
+
+def _identical_kept_finding(count: int, total: int, roles: dict[str, str]) -> str:
+    why = ("as possible repeat purchases (there is no order id to tell them apart)" if "order_id" not in roles
+           else "because data.duplicates is \"keep\"")
+    return _rows_sentence(count, total, f"are identical to an earlier row; they were kept {why}")
+
+
+def _identical_kept_warning(count: int, roles: dict[str, str]) -> str:
+    """ "3 identical rows kept, possibly repeat purchases (there is no order id to tell them apart); ..." """
+    if "order_id" in roles:
+        return (f"{count:,} identical {_plural(count, 'row')} kept because data.duplicates is \"keep\", although "
+                f"{'it repeats' if count == 1 else 'each repeats'} an earlier line of the same order "
+                f"({roles['order_id']}).")
+    what = "a repeat purchase" if count == 1 else "repeat purchases"
+    them = "it" if count == 1 else "them"
+    return (f"{count:,} identical {_plural(count, 'row')} kept, possibly {what} (there is no order id to tell "
+            f"{them} apart); set data.duplicates to \"drop\" if {'it is a double export' if count == 1 else 'they are double exports'}.")
+
+
+def _purchases_before_signup(tx: pd.DataFrame, customers: pd.DataFrame, warnings: list[str]) -> int:
+    """Customers whose first purchase (calendar day) is before their signup date; tenure starts at the earlier."""
+    if "date" not in tx or "signup_date" not in customers or customers["signup_date"].isna().all():
+        return 0
+    purchases = tx[~tx["is_return"] & tx["date"].notna()]
+    first = purchases.groupby("customer_id")["date"].min().dt.normalize()
+    signup = pd.to_datetime(customers["signup_date"]).reindex(first.index).dt.normalize()
+    known = signup.notna()
+    early = first[known] < signup[known]
+    count, total = int(early.sum()), int(known.sum())
+    if count:
+        whom = "customers" if total == len(customers) else "customers with a signup date"
+        example = sorted(early.index[early.to_numpy()])[0]
+        warnings.append(f"{count:,} of {total:,} {whom} ({_share(count, total)}) made their first purchase before "
+                        f"their signup date (e.g. {example}); their tenure is counted from the first purchase.")
+    return count
+
+
+def _customers_without_transactions(listed: pd.Index, used: pd.Series, join: JoinReport,
+                                    warnings: list[str]) -> None:
+    """Customers of the customers table who are not in the analysis: no line at all, or every line cleaned away."""
+    absent = int((_positions(pd.Series(listed), pd.Index(used.unique())) < 0).sum())
+    total, none = len(listed), join.right_unmatched
+    cleaned = absent - none
+    parts = []
+    if none:
+        verbs = ("has", "is") if none == 1 else ("have", "are")
+        parts.append(f"{none:,} of {total:,} customers in {join.right} {verbs[0]} no transaction and {verbs[1]} not "
+                     "in the analysis.")
+    if cleaned:
+        lead = f"{cleaned:,} more" if none else f"{cleaned:,} of {total:,} customers in {join.right}"
+        verb = "is" if cleaned == 1 else "are"
+        parts.append(f"{lead} {verb} not in the analysis because cleaning removed all "
+                     f"{'its' if cleaned == 1 else 'their'} transaction lines.")
+    if parts:
+        warnings.append(" ".join(parts))
+
+
+def _text_ids(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
+    """The id role columns of a main table as normalised text ("17850.0" -> "17850"), as in the canonical frame."""
+    columns = [roles[r] for r in ID_ROLES if r in roles and roles[r] in frame]
+    if not columns:
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = normalise_ids(frame[column]).to_numpy()
+    return frame
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
 def _customer_outliers(tx: pd.DataFrame) -> tuple[int, float, str]:
     """Customers whose total spend is over 3x the 95th percentile of customers' spend ("whales").
 
@@ -400,7 +509,8 @@ def _customer_outliers(tx: pd.DataFrame) -> tuple[int, float, str]:
 # ---- one row per unit (customer table, or rows without customer ids) ------
 
 
-def _unit_table_dataset(main: _Table, tables: list[_Table], warnings: list[str], shape: str) -> Dataset:
+def _unit_table_dataset(main: _Table, tables: list[_Table], warnings: list[str], shape: str,
+                        duplicates: str = "auto") -> Dataset:
     frame, roles, name = main.frame, main.info.roles, main.info.name
     id_columns = [roles[r] for r in ID_ROLES if r in roles]
     numeric = [c for c in frame.columns if c not in id_columns and pd.api.types.is_numeric_dtype(frame[c])
@@ -415,10 +525,24 @@ def _unit_table_dataset(main: _Table, tables: list[_Table], warnings: list[str],
         if t.info.name not in name.split(" + ") and t is not main:
             warnings.append(f"{t.info.name} ({t.info.kind}) was not used: the analysis runs on {name}.")
     n_read = len(frame)
-    duplicated = frame.duplicated(keep="first")
-    rows = frame[~duplicated].reset_index(drop=True)
-    findings = [_rows_sentence(int(duplicated.sum()), n_read, "were exact duplicates of an earlier row and were "
-                               "excluded")] if duplicated.any() else []
+    identical = frame.duplicated(keep="first")
+    n_identical = int(identical.sum())
+    # A customer table lists each customer once, so identical rows are a double export whatever
+    # data.duplicates says; rows without customer ids are lines, kept or dropped like transactions.
+    drop_identical = shape == "customer_table" or _drops_identical(duplicates, roles)
+    duplicated = identical if drop_identical else pd.Series(False, index=frame.index)
+    rows = _text_ids(frame[~duplicated.to_numpy()].reset_index(drop=True), roles)
+    findings = [_rows_sentence(n_identical, n_read, "were exact duplicates of an earlier row and were "
+                               "excluded")] if n_identical and drop_identical else []
+    n_identical_kept = 0 if drop_identical else n_identical
+    if n_identical and shape == "customer_table":
+        ignored = " (data.duplicates \"keep\" applies to transaction lines only)" if duplicates == "keep" else ""
+        warnings.append(f"{n_identical:,} identical {_plural(n_identical, 'row')} of {name} "
+                        f"{'was' if n_identical == 1 else 'were'} dropped as a double export: a table with one row "
+                        f"per customer lists each customer once{ignored}.")
+    elif n_identical_kept:
+        findings.append(_identical_kept_finding(n_identical_kept, n_read, roles))
+        warnings.append(_identical_kept_warning(n_identical_kept, roles))
     customers, n_missing = None, 0
     if shape == "customer_table":
         ids = normalise_ids(rows[roles["customer_id"]])
@@ -447,7 +571,7 @@ def _unit_table_dataset(main: _Table, tables: list[_Table], warnings: list[str],
         findings.append(f"All {n_read:,} rows were used; no row was removed by cleaning.")
     quality = QualitySummary(
         rows_read=n_read, rows_used=len(units), customers=0 if customers is None else len(customers),
-        rows_missing_customer=n_missing, duplicate_rows=int(duplicated.sum()),
+        rows_missing_customer=n_missing, duplicate_rows=int(duplicated.sum()), identical_rows_kept=n_identical_kept,
         returns_treatment="Not applicable: there are no transaction lines.", outliers=outliers,
         outlier_rule=rule, findings=findings)
     return Dataset(tables=[t.info for t in tables], shape=shape, transactions=None, customers=customers, rows=rows,

@@ -71,6 +71,7 @@ def _quality(quality: QualitySummary) -> list[str]:
         ("Missing customer id", f"{quality.rows_missing_customer:,}"),
         ("Returns / cancellations", f"{quality.returns:,}"),
         ("Exact duplicate rows", f"{quality.duplicate_rows:,}"),
+        ("Identical rows kept", f"{quality.identical_rows_kept:,}"),
         ("Unreadable dates", unreadable),
         ("Zero/negative prices", f"{quality.non_positive_prices:,}"),
         ("Outliers", f"{quality.outliers:,}"),

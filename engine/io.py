@@ -45,6 +45,10 @@ _NUMBER = re.compile(r"^[-+(]?[$€£¥]?\s?\d[\d,.' ]*\)?%?$")
 _DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?.*)?$")
 _COMMA_DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
 _DOT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
+_PADDED_DIGITS = re.compile(r"^0\d+$")  # "00017": an identifier or code, never a quantity
+_WHOLE_DIGITS = re.compile(r"^\d+(\.0+)?$")  # "17850", "17850.0"
+_ZERO_FORMAT = re.compile(r"^0{2,}$")  # an Excel number format such as "00000" that pads with zeros
+_ID_WORD_END = re.compile(r"(id|no|nr|num|number|code|key|ref|sku|upc|ean|barcode|asin)$")  # normalised names
 _SUPPORTED_TEXT = "CSV (.csv, .tsv), Excel (.xlsx, .xlsm) or Parquet (.parquet, .pq)"
 
 
@@ -124,8 +128,10 @@ def _read_csv(path: Path) -> pd.DataFrame:
         _check_duplicate_names(rows[0], path)
     values = [field for row in rows[1:] for field in row]
     decimal = "," if delimiter != "," and _mostly(values, _COMMA_DECIMAL, over=_DOT_DECIMAL) else "."
+    as_text = _id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
     options = dict(sep=delimiter, header=None if headerless else 0, decimal=decimal,
-                   low_memory=False, skipinitialspace=True, index_col=False)
+                   low_memory=False, skipinitialspace=True, index_col=False,
+                   dtype=dict.fromkeys(as_text, str) or None)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # "loss of data": more fields than names
@@ -146,13 +152,42 @@ def _read_csv(path: Path) -> pd.DataFrame:
     if headerless:
         frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
     if decimal == ",":  # "1.234,50" stays text in pandas (a thousands option would also eat "15.03.2024")
+        text_ids = {frame.columns[i] for i in as_text if i < frame.shape[1]}
         for column in frame.columns:
+            if column in text_ids:
+                continue
             if not pd.api.types.is_numeric_dtype(frame[column]) and frame[column].notna().any():
                 numbers = to_numbers(frame[column])
                 if numbers.notna().sum() == frame[column].notna().sum():
                     frame[column] = numbers
     frame.attrs.update(sheet=None, headerless=headerless, delimiter=delimiter, encoding=encoding)
     return frame
+
+
+def _id_text_columns(data: list[list[str]], header: list[str] | None) -> list[int]:
+    """Positions of columns to read as text so identifiers keep their exact spelling ("00017" stays "00017").
+
+    A column is read as text when its sampled values are all digits and one has
+    a leading zero (whatever its name), or when its name is that of an id role
+    (customer, order, product) ending in an id word ("CustomerID", "InvoiceNo",
+    "StockCode"; not "Accounts", which may count something) and its values are
+    whole numbers: read as numbers, a leading zero later in the file would be
+    lost too.
+    """
+    from engine.roles import ID_ROLES, ROLES, normalise_name  # local: roles imports this module's parsers
+
+    width = max((len(row) for row in data), default=0)
+    positions = []
+    for i in range(width):
+        values = [row[i] for row in data if len(row) > i and row[i]]
+        if not values:
+            continue
+        padded = all(v.isdigit() and v.isascii() for v in values) and any(_PADDED_DIGITS.match(v) for v in values)
+        id_named = (header is not None and i < len(header) and bool(_ID_WORD_END.search(normalise_name(header[i])))
+                    and any(ROLES[r].name_score(header[i]) for r in ID_ROLES))
+        if padded or (id_named and all(_WHOLE_DIGITS.match(v) for v in values)):
+            positions.append(i)
+    return positions
 
 
 def _sniff_encoding(head: bytes, path: Path) -> str:
@@ -281,18 +316,48 @@ def _parse_sheet(book: pd.ExcelFile, sheet: str, path: Path) -> pd.DataFrame | N
         headerless = _looks_like_data(rows[0], rows[1:])
         if not headerless:
             _check_duplicate_names([v for v in rows[0] if v], path, f"Sheet {sheet!r} of {path}")
+        found = _id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
+        as_text = {int(grid.columns[i]): str for i in found}  # grid positions -> sheet columns
         frame = pd.read_excel(book, sheet_name=sheet, header=None if headerless else top,
-                              skiprows=top if headerless else None)
+                              skiprows=top if headerless else None, dtype=as_text or None)
     except InputError:
         raise
     except Exception as exc:
         raise InputError(f"Sheet {sheet!r} of {path} could not be read ({exc.__class__.__name__}); "
                          "save the workbook again or export the sheet as CSV.", field=str(path)) from None
+    _pad_zero_formatted(book, sheet, frame, first_data_row=top + (1 if headerless else 2))
     frame = frame.dropna(axis=1, how="all") if headerless else frame
     if headerless:
         frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
     frame.attrs.update(sheet=sheet, headerless=headerless)
     return frame
+
+
+def _pad_zero_formatted(book: pd.ExcelFile, sheet: str, frame: pd.DataFrame, first_data_row: int) -> None:
+    """Whole numbers shown with a zero-padding format ("00000") become the text Excel displays.
+
+    A workbook stores the id 00017 as the number 17 formatted "00000"; pandas
+    reads 17. The format of the first few data cells (sheet column i+1 holds
+    frame column i, as pandas reads from column A) says which columns to pad.
+    """
+    try:
+        rows = list(book.book[sheet].iter_rows(min_row=first_data_row, max_row=first_data_row + 4))
+    except Exception:  # noqa: BLE001 - formats are a nicety; the values are already read
+        return
+    for i, column in enumerate(frame.columns):
+        formats = [str(getattr(row[i], "number_format", "")) for row in rows
+                   if len(row) > i and isinstance(getattr(row[i], "value", None), int | float)]
+        if not formats or not all(_ZERO_FORMAT.match(f) for f in formats):
+            continue
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            present = values.dropna()
+            if not ((present % 1 == 0).all() and (present >= 0).all()):
+                continue
+            values = values.astype("Int64").astype("str").mask(values.isna())
+        text = values.astype("str")
+        digits = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
+        frame[column] = text.mask(digits, text.str.zfill(len(formats[0]))).mask(values.isna())
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

@@ -100,7 +100,8 @@ def load(project: Project) -> Dataset:
     if not project.data.paths:
         raise InputError("No data files were given; pass one or more files or a folder (or use --demo).")
     return load_dataset(
-        project.data.paths, roles=project.data.roles or None, sheet=project.data.sheet, returns=project.data.returns
+        project.data.paths, roles=project.data.roles or None, sheet=project.data.sheet, returns=project.data.returns,
+        duplicates=project.data.duplicates,
     )
 
 

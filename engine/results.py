@@ -79,11 +79,13 @@ class QualitySummary:
     rows_missing_customer: int = 0
     returns: int = 0  # cancellation / return lines
     returns_treatment: str = ""  # one sentence on how they were treated
-    duplicate_rows: int = 0
+    duplicate_rows: int = 0  # identical rows removed
+    identical_rows_kept: int = 0  # identical rows kept: no order id to tell a repeat purchase from a double export
     unparseable_dates: dict[str, int] = field(default_factory=dict)  # column -> count
     non_positive_prices: int = 0
     outliers: int = 0  # extreme values (customers or rows, see outlier_rule)
     outlier_rule: str = ""
+    first_purchase_before_signup: int = 0  # customers; their tenure starts at the first purchase
     findings: list[str] = field(default_factory=list)  # sentences for the report
 
 

@@ -144,6 +144,28 @@ def rfm_segments(context: pd.DataFrame, bins: int = 5, cuts: dict[str, list[floa
     )
 
 
+def customer_scores(context: pd.DataFrame, params: dict | None = None) -> pd.DataFrame | None:
+    """``r_score, f_score, m_score, rfm_segment`` per customer, as the RFM baseline would score them.
+
+    ``params`` is the baseline's ``clustering.params["rfm"]`` (``bins``, ``cuts``),
+    so the scores match the comparison's RFM row. Customers missing one of the
+    three values get no scores (the others are scored among themselves); None
+    when the context has no RFM columns or no complete customer.
+    """
+    if context is None or not set(RFM_COLUMNS) <= set(context.columns):
+        return None
+    params = params or {}
+    complete = context[list(RFM_COLUMNS)].notna().all(axis=1).to_numpy()
+    if not complete.any():
+        return None
+    result = rfm_segments(context[complete], bins=params.get("bins", 5), cuts=params.get("cuts"))
+    scores = result.scores[["r_score", "f_score", "m_score", "segment"]].rename(columns={"segment": "rfm_segment"})
+    out = scores.reindex(context.index)
+    for column in ("r_score", "f_score", "m_score"):
+        out[column] = out[column].astype("Int64")
+    return out
+
+
 def _to_five(scores: np.ndarray, bins: int) -> np.ndarray:
     """Map 1..bins onto the 1-5 scale of RULES (rounded half up)."""
     if bins == 5:

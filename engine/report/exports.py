@@ -13,14 +13,20 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 
 import numpy as np
+import pandas as pd
 
+from engine.errors import InputError
 from engine.report.filters import MEAN_DECIMALS, MISSING, is_missing, iso_date, round_metric, round_share
 from engine.results import NOISE
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 COMPARISON_METRICS = ("davies_bouldin", "silhouette", "calinski_harabasz", "inertia", "bic", "aic")
+RFM_SCORE_COLUMNS = ("r_score", "f_score", "m_score", "rfm_segment")
+_LINE_ID_ROLES = ("order_id", "customer_id")  # a line's identity, best first
+_ID_NAME = re.compile(r"(^|[_\s\-.])(id|key|no|nr|number|ref)$|[a-z](ID|Id|No|Nr)$|^id$", re.IGNORECASE)
 
 
 def neutralise(text: str) -> str:
@@ -29,7 +35,9 @@ def neutralise(text: str) -> str:
 
 
 def _cell(value):
-    """A CSV cell: numbers stay numbers, text is neutralised."""
+    """A CSV cell: numbers stay numbers, text is neutralised, missing values are empty."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return ""
     if isinstance(value, bool | np.bool_):
         return str(bool(value))
     if isinstance(value, int | np.integer):
@@ -49,17 +57,77 @@ def cluster_names(result) -> dict[int, str]:
 
 
 def assignments_csv(result) -> str:
-    """One line per unit: ``id, cluster_id, cluster_name`` in the order of the feature table."""
+    """One line per unit, in the order of the feature table: ``id, cluster_id, cluster_name`` (+ RFM scores).
+
+    Customers are identified by their customer id. Rows (unit "row") by the
+    table's order / transaction id when it names each line once (else another
+    unique id column); when several lines share an order id, by ``row`` (the
+    position in the analysed rows) and ``order_id`` together. Customer-unit
+    analyses of transactions add each customer's RFM scores and rule segment
+    (``r_score, f_score, m_score, rfm_segment``), scored as the comparison's
+    RFM baseline scores them, whatever model was chosen.
+    """
     from engine.profiles import cluster_name
 
     names = cluster_names(result)
+    ids = _unit_ids(result)
+    scores = _rfm_scores(result)
+    extra = [] if scores is None else [scores[c].to_numpy(dtype=object) for c in RFM_SCORE_COLUMNS]
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "cluster_id", "cluster_name"])
-    for unit_id, cluster in zip(result.features.table.index, np.asarray(result.labels), strict=True):
+    writer.writerow([*ids, "cluster_id", "cluster_name", *(RFM_SCORE_COLUMNS if extra else ())])
+    for i, cluster in enumerate(np.asarray(result.labels)):
         cluster = int(cluster)
-        writer.writerow([_cell(unit_id), cluster, _cell(names.get(cluster) or cluster_name(cluster))])
+        writer.writerow([*(_cell(values[i]) for values in ids.values()), cluster,
+                         _cell(names.get(cluster) or cluster_name(cluster)), *(_cell(values[i]) for values in extra)])
     return buffer.getvalue()
+
+
+def _unit_ids(result) -> dict[str, np.ndarray]:
+    """Header -> value per unit: the customer id, the line's id, or row number and order id."""
+    from engine.parsing import normalise_ids
+
+    index = result.features.table.index
+    if result.features.unit != "row":
+        return {"id": index.to_numpy(dtype=object)}
+    rows = result.dataset.rows
+    if rows is None or len(rows) != len(index) or not pd.api.types.is_integer_dtype(index):
+        return {"id": index.to_numpy(dtype=object)}
+    positions = index.to_numpy()
+    roles = _main_roles(result.dataset)
+    candidates = [(role, roles[role]) for role in _LINE_ID_ROLES if roles.get(role) in rows.columns]
+    named = [c for c in rows.columns if _ID_NAME.search(str(c)) and c not in {col for _, col in candidates}]
+    shared = None
+    for role, column in [*candidates, *((None, c) for c in named)]:
+        values = normalise_ids(rows[column].reset_index(drop=True)).to_numpy(dtype=object)[positions]
+        if pd.notna(values).all() and len(set(values)) == len(values):
+            return {"id": values}
+        if role is not None and shared is None:
+            shared = (role, values)
+    if shared is None:
+        return {"id": index.to_numpy(dtype=object)}
+    return {"row": index.to_numpy(dtype=object), shared[0]: shared[1]}
+
+
+def _main_roles(dataset) -> dict[str, str]:
+    """Roles of the table behind ``dataset.rows`` (same columns), else of the first data table."""
+    columns = [str(c) for c in dataset.rows.columns]
+    tables = [t for t in dataset.tables if list(t.columns) == columns]
+    tables = tables or [t for t in dataset.tables if t.kind in ("transactions", "customer_table")]
+    return dict(tables[0].roles) if tables else {}
+
+
+def _rfm_scores(result):
+    """Each customer's RFM scores and rule segment, on transaction data analysed per customer; else None."""
+    from engine.rfm import customer_scores
+
+    if result.features.unit != "customer" or result.dataset.shape != "transactions":
+        return None
+    params = (result.project.clustering.params or {}).get("rfm") or {}
+    try:
+        return customer_scores(result.features.table, params)
+    except InputError:  # invalid bins / cuts: the comparison's RFM row already says why
+        return None
 
 
 def profiles_csv(result) -> str:

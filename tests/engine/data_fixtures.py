@@ -82,6 +82,59 @@ MALL_CSV = """CustomerID,Gender,Age,Annual Income (k$),Spending Score (1-100)
 8,Female,23,18,94
 """
 
+# Lines without an order id. Hand count (6 data rows, 3 customers A, B, C):
+#   row 3 repeats row 2, row 6 repeats row 5       -> 2 identical rows
+#   duplicates "auto"/"keep": all 6 rows used, identical_rows_kept = 2; A spends 5 + 7 + 7 = 19, C 2 + 2 = 4
+#   duplicates "drop": rows_used = 4, duplicate_rows = 2; A spends 12, C 2
+REPEATS_CSV = """CustomerID,Date,Amount
+A,2024-01-03,5.00
+A,2024-01-09,7.00
+A,2024-01-09,7.00
+B,2024-01-04,3.50
+C,2024-01-05,2.00
+C,2024-01-05,2.00
+"""
+
+# Signup dates against first purchases. Hand count:
+#   Customers.csv lists 7 customers; C04 has no signup date; C06 never bought;
+#   C07's only line has an unreadable date, so cleaning removes it     -> 1 with no line, 1 more cleaned away
+#   customers in the analysis: C01..C05 = 5; with a signup date: C01, C02, C03, C05 = 4
+#   first purchase before signup (calendar days): C01 (01-05 < 01-10), C03 (02-15 < 03-01) = 2 of 4 (50.0%)
+#   not before: C02 (bought on its signup day), C05 (its earlier line is a return, not a purchase)
+#   reference date: the day after 2024-03-30 = 2024-03-31; tenure from the earlier of signup and first purchase:
+#   C01 from 01-05: 86 days; C02 from 02-01: 59; C03 from 02-15: 45; C04 (no signup) from 01-20: 71;
+#   C05 from signup 01-01: 90   (2024 is a leap year: February has 29 days)
+SIGNUP_CUSTOMERS_CSV = """CustomerID,Region,SignupDate
+C01,North,2024-01-10
+C02,North,2024-02-01
+C03,South,2024-03-01
+C04,South,
+C05,North,2024-01-01
+C06,South,2024-01-01
+C07,North,2024-01-01
+"""
+SIGNUP_TRANSACTIONS_CSV = """OrderID,CustomerID,OrderDate,Quantity,Amount
+O1,C01,2024-01-05,1,10.00
+O2,C01,2024-03-02,2,20.00
+O3,C02,2024-02-01 10:00,1,15.00
+O4,C03,2024-02-15,3,30.00
+O5,C04,2024-01-20,1,12.00
+O6,C05,2023-12-20,-1,-8.00
+O7,C05,2024-01-15,2,16.00
+O8,C07,someday,1,9.00
+O9,C02,2024-03-30,1,5.00
+"""
+
+
+def padded_ids_csv(n: int = 60) -> str:
+    """Transactions of customers 00001..000nn (text ids with leading zeros), two lines each.
+
+    Customer i buys i units at 2.50 on 2024-01-(i mod 28 + 1) and 1 unit at 2.50 on 2024-03-01:
+    2n lines, n customers; the first line is customer "00001".
+    """
+    lines = [f"{i:05d},2024-01-{i % 28 + 1:02d},{i},2.50\n{i:05d},2024-03-01,1,2.50\n" for i in range(1, n + 1)]
+    return "CustomerID,Date,Quantity,UnitPrice\n" + "".join(lines)
+
 
 def write(folder: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
     """Write ``text`` to ``folder/name`` byte for byte (newline "\\n") in ``encoding``."""
@@ -124,4 +177,25 @@ def write_excel(folder: Path, name: str, sheets: dict[str, str]) -> Path:
         for sheet, text in sheets.items():
             frame = pd.read_csv(StringIO(text)) if text else pd.DataFrame()
             frame.to_excel(writer, sheet_name=sheet, index=False)
+    return path
+
+
+def write_signup_tables(folder: Path) -> list[Path]:
+    return [write(folder, "Customers.csv", SIGNUP_CUSTOMERS_CSV),
+            write(folder, "Transactions.csv", SIGNUP_TRANSACTIONS_CSV)]
+
+
+def write_excel_cells(folder: Path, name: str, rows: list[list], formats: dict[int, str] | None = None) -> Path:
+    """A one-sheet workbook written cell by cell (text stays text); ``formats``: column position -> number format."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    for r, row in enumerate(rows, start=1):
+        for c, value in enumerate(row):
+            cell = sheet.cell(row=r, column=c + 1, value=value)
+            if r > 1 and formats and c in formats:
+                cell.number_format = formats[c]
+    path = Path(folder) / name
+    book.save(path)
     return path

@@ -106,7 +106,7 @@ def test_three_tables_are_joined(tmp_path):
         ("Customers.csv", "customer_id", 0, 1),  # C0004 never bought
         ("Products.csv", "product_id", 0, 0),
     ]
-    assert data.warnings == []
+    assert data.warnings == ["1 of 4 customers in Customers.csv has no transaction and is not in the analysis."]
     customers = data.customers
     assert customers.index.tolist() == ["C0001", "C0002", "C0003"]
     assert customers.loc["C0002", "CustomerName"] == "Bo Chan"
@@ -118,8 +118,9 @@ def test_join_mismatch_is_a_warning_with_examples(tmp_path):
     people, goods = data.joins
     assert (people.left_unmatched, people.examples) == (2, ["C0098", "C0099"])
     assert (goods.left_unmatched, goods.examples) == (1, ["P009"])
-    assert len(data.warnings) == 2
+    assert len(data.warnings) == 3  # the two joins, then C0004 who never bought
     assert "2 of 8 rows (25.0%) of Transactions.csv have a customer id not found in Customers.csv" in data.warnings[0]
+    assert data.warnings[2] == "1 of 4 customers in Customers.csv has no transaction and is not in the analysis."
     assert "C0098, C0099" in data.warnings[0]
     assert data.quality.rows_used == 8  # unmatched lines are kept, their attributes unknown
     assert data.transactions["region"].isna().sum() == 2
@@ -202,6 +203,7 @@ def test_customer_table_duplicates_and_missing_ids(tmp_path):
     q = data.quality
     assert (q.rows_read, q.duplicate_rows, q.rows_missing_customer, q.customers) == (10, 1, 1, 8)
     assert len(data.rows) == 9  # duplicates removed; the id-less row stays for row-level analysis
+    assert "1 identical row of mall.csv was dropped as a double export" in data.warnings[0]
 
 
 def test_customer_table_outlier_rule(tmp_path):

@@ -10,7 +10,15 @@ import pytest
 
 from engine.io import expand_paths, read_table
 from engine.parsing import normalise_ids, parse_dates, to_numbers
-from tests.engine.data_fixtures import HEADERLESS_CSV, MALL_CSV, PRODUCTS_CSV, write, write_excel
+from tests.engine.data_fixtures import (
+    HEADERLESS_CSV,
+    MALL_CSV,
+    PRODUCTS_CSV,
+    padded_ids_csv,
+    write,
+    write_excel,
+    write_excel_cells,
+)
 
 # ---- CSV dialects ------------------------------------------------------------
 
@@ -102,6 +110,60 @@ def test_exported_index_column_is_dropped(tmp_path):
 def test_names_are_trimmed(tmp_path):
     [(_, frame)] = read_table(write(tmp_path, "t.csv", " Customer ID , Spend \n1,2\n"))
     assert list(frame.columns) == ["Customer ID", "Spend"]
+
+
+# ---- identifiers stay text ------------------------------------------------------
+
+
+def test_ids_with_leading_zeros_are_read_as_text(tmp_path):
+    [(_, frame)] = read_table(write(tmp_path, "sales.csv", padded_ids_csv(60)))
+    assert frame["CustomerID"].tolist()[:3] == ["00001", "00001", "00002"]
+    assert frame["Quantity"].tolist()[:2] == [1, 1]  # measurements stay numbers
+
+
+def test_id_named_columns_are_text_and_other_padded_codes_too(tmp_path):
+    # OrderNo: an id name over whole numbers (a later "0999" must not lose its zero) -> text;
+    # Zip: no id name, but "02134" has a leading zero -> text; Qty: numbers.
+    text = "OrderNo,CustomerID,Zip,Qty\n1000,17850.0,02134,3\n1001,,10001,1\n0999,13047.0,02134,2\n"
+    [(_, frame)] = read_table(write(tmp_path, "o.csv", text))
+    assert frame["OrderNo"].tolist() == ["1000", "1001", "0999"]
+    assert frame["CustomerID"].tolist()[0] == "17850.0" and pd.isna(frame["CustomerID"].iloc[1])
+    assert frame["Zip"].tolist() == ["02134", "10001", "02134"]
+    assert frame["Qty"].tolist() == [3, 1, 2]
+    assert normalise_ids(frame["CustomerID"]).tolist()[::2] == ["17850", "13047"]
+
+
+def test_padded_ids_survive_decimal_comma_files(tmp_path):
+    text = "Kunde;Datum;Betrag\n00017;15.03.2024;19,98\n00018;16.03.2024;1.234,50\n"
+    [(_, frame)] = read_table(write(tmp_path, "umsatz.csv", text))
+    assert frame["Kunde"].tolist() == ["00017", "00018"]
+    assert frame["Betrag"].tolist() == [19.98, 1234.5]
+
+
+def test_headerless_padded_ids_are_text(tmp_path):
+    [(_, frame)] = read_table(write(tmp_path, "log.csv", "00001,2024-01-05,2,19.98\n00002,2024-02-10,1,9.99\n"))
+    assert frame["column_1"].tolist() == ["00001", "00002"]
+
+
+def test_excel_ids_stored_as_text_keep_their_zeros(tmp_path):
+    path = write_excel_cells(tmp_path, "c.xlsx", [["Code", "Spend"], ["00001", 1.5], ["00002", 2.5]])
+    [(_, frame)] = read_table(path)
+    assert frame["Code"].tolist() == ["00001", "00002"]  # pandas alone reads 1 and 2
+    assert frame["Spend"].tolist() == [1.5, 2.5]
+
+
+def test_excel_numbers_formatted_with_zeros_read_as_displayed(tmp_path):
+    rows = [["CustomerID", "Spend", "Visits"], [17, 1.5, 3], [123, 2.5, 4], [None, 3.0, 5]]
+    path = write_excel_cells(tmp_path, "c.xlsx", rows, formats={0: "00000", 2: "0"})
+    [(_, frame)] = read_table(path)
+    assert frame["CustomerID"].tolist()[:2] == ["00017", "00123"] and pd.isna(frame["CustomerID"].iloc[2])
+    assert frame["Visits"].tolist() == [3, 4, 5]  # a one-digit "0" format pads nothing
+
+
+def test_parquet_text_ids_stay_text(tmp_path):
+    pd.DataFrame({"CustomerID": ["00001", "00002"], "Spend": [1.0, 2.0]}).to_parquet(tmp_path / "t.parquet")
+    [(_, frame)] = read_table(tmp_path / "t.parquet")
+    assert frame["CustomerID"].tolist() == ["00001", "00002"]
 
 
 # ---- Excel and Parquet -------------------------------------------------------

@@ -38,7 +38,8 @@ def test_ordinary_text_is_left_alone(cell):
 
 def test_assignments_have_one_line_per_unit_with_the_report_names(result):
     table = rows(assignments_csv(result))
-    assert table[0] == ["id", "cluster_id", "cluster_name"]
+    # customers of transaction data: the RFM baseline's scores follow (tests/engine/test_data_gates.py)
+    assert table[0] == ["id", "cluster_id", "cluster_name", "r_score", "f_score", "m_score", "rfm_segment"]
     body = table[1:]
     assert len(body) == len(result.features.table) == 60
     assert [r[0] for r in body] == list(result.features.table.index)
@@ -65,7 +66,7 @@ def test_noise_is_called_unassigned_and_keeps_its_numeric_id():
     result.labels = labels
     result.profile = profile_clusters(result.features, labels)
     table = rows(assignments_csv(result))
-    assert table[1][1:] == ["-1", "Unassigned"]  # a number, not neutralised text
+    assert table[1][1:3] == ["-1", "Unassigned"]  # a number, not neutralised text
     assert table[3][1] != "-1"
     summary = summary_dict(result)
     noise = [c for c in summary["clusters"] if c["noise"]]
