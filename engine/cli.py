@@ -80,7 +80,8 @@ def _inspect(args) -> int:
 
     project = _load_project(args)
     dataset = load_dataset(
-        args.paths, roles=project.data.roles or None, sheet=project.data.sheet, returns=project.data.returns
+        args.paths, roles=project.data.roles or None, sheet=project.data.sheet, returns=project.data.returns,
+        duplicates=project.data.duplicates,
     )
     print(format_inspect(dataset))
     return 0

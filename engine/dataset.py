@@ -35,7 +35,15 @@ from engine.errors import InputError
 from engine.io import expand_paths, read_table
 from engine.parsing import ParsedDates, clean_text, normalise_ids, parse_dates, to_numbers
 from engine.results import CANONICAL_COLUMNS, Dataset, JoinReport, QualitySummary, TableInfo
-from engine.roles import ID_ROLES, ROLES, classify_with_reason, detect_roles, find_column, unconfirmed_names
+from engine.roles import (
+    ID_ROLES,
+    ROLES,
+    classify_with_reason,
+    detect_roles,
+    find_column,
+    measures_by_content_notes,
+    unconfirmed_names,
+)
 
 RETURNS_OPTIONS = ("net", "exclude")
 DUPLICATES_OPTIONS = ("auto", "drop", "keep")  # identical lines: drop when there is an order id | always | never
@@ -77,6 +85,7 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
                          field="data.duplicates")
     tables = _load_tables(expand_paths(paths), roles or {}, sheet)
     main, warnings = _pick_main(tables)
+    warnings += [f"{main.info.name}: {note}" for note in main.info.notes if " was taken as " in note]
     if main.info.kind == "transactions" and "customer_id" in main.info.roles:
         return _transactions_dataset(main, tables, returns, duplicates, warnings)
     if main.info.kind in ("customer_table", "customers"):
@@ -102,6 +111,8 @@ def _load_tables(files, overrides: dict[str, str | None], sheet) -> list[_Table]
             roles = detect_roles(frame, local)
             kind, why = classify_with_reason(frame, roles)
             notes = [f"Classified as {kind}: {why}."] + unconfirmed_names(frame, roles)
+            by_content = measures_by_content_notes(frame, {r: c for r, c in roles.items() if r not in local})
+            notes += [n for n in by_content if n not in notes]
             if frame.attrs.get("dropped_index"):
                 notes.append("An unnamed row-number column (an exported index) was dropped.")
             if frame.attrs.get("headerless"):

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from engine.aggregate import (
@@ -27,7 +28,7 @@ from engine.aggregate import (
 from engine.errors import InputError
 from engine.project import FeatureSpec
 from engine.results import Dataset, FeatureDef, FeatureMatrix
-from engine.scaling import apply_log, auto_log, constant_warnings, fill_missing, scale
+from engine.scaling import apply_log, auto_log, fill_missing, scale
 
 FEATURES: dict[str, FeatureDef] = {
     f.name: f
@@ -47,7 +48,7 @@ FEATURES: dict[str, FeatureDef] = {
                    "(purchase revenue / purchased items).", "currency", True, ("customer_id", "quantity", "amount")),
         FeatureDef("avg_items_per_order", "Items per order", "Purchased items divided by orders.", "items", True,
                    ("customer_id", "quantity"), additive=True),
-        FeatureDef("tenure_days", "Tenure", "Days from signup (else first purchase) to the reference date.",
+        FeatureDef("tenure_days", "Tenure", "Days from the earlier of signup and first purchase to the reference date.",
                    "days", False, ("customer_id", "date")),
         FeatureDef("mean_days_between_orders", "Days between orders", "Mean gap between distinct purchase days; "
                    "with a single purchase day: the longer of the days since it and the median gap of repeat "
@@ -122,7 +123,7 @@ def default_features(dataset: Dataset, unit: str) -> list[str]:
     return available
 
 
-def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None) -> FeatureMatrix:
+def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None, min_units: int = 3) -> FeatureMatrix:
     """Features → missing values filled → log1p → scaling, with every choice recorded.
 
     Parameters
@@ -136,6 +137,8 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None) -> 
         "customer" (one row per customer) or "row" (the main table's rows as they are).
     as_of : date-like, optional
         Reference date for recency and tenure; default the day after the last date.
+    min_units : int
+        Fewer units than this is refused (``data.min_units``; the pipeline passes the project's, default 50).
     """
     _check_unit(unit)
     catalogue = unit == "customer" and dataset.shape == "transactions" and dataset.transactions is not None
@@ -147,15 +150,22 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None) -> 
     else:
         table, attributes, category_shares = _row_table(dataset), None, None
         revenue = _row_revenue(dataset)
-    if len(table) < 3:
-        raise InputError(
-            f"There are only {len(table)} {unit}s to cluster; at least 3 are needed, so check the data and its filters."
-        )
+    require_enough_units(len(table), unit, min_units)
     available = list(table.columns)
     selected = list(dict.fromkeys(spec.selected)) if spec.selected is not None else default_features(dataset, unit)
     _check_selected(selected, available, unit)
     values, warnings = fill_missing(table[selected], unit)
-    warnings += constant_warnings(values, unit)
+    flat = near_constant(values)
+    if flat:
+        if len(flat) == len(selected):
+            raise InputError(
+                f"Every selected feature ({', '.join(selected)}) has (nearly) the same value for every {unit}, so "
+                "there is nothing to segment on; select other features or load a longer period of data.",
+                field="features.selected",
+            )
+        warnings.append(_dropped_sentence(flat, values, unit))
+        selected = [name for name in selected if name not in flat]
+        values = values[selected]
     if spec.log is None:
         skewed = {name: (feature_def(name).skewed if catalogue and feature_def(name) else None) for name in selected}
         log_names = auto_log(values, skewed)
@@ -192,6 +202,56 @@ def _window_days(dataset: Dataset, as_of) -> float | None:
 
     reference = day(as_of) if as_of is not None else day(q.date_max) + pd.Timedelta(days=1)
     return float((reference - day(q.date_min)).days)
+
+
+def require_enough_units(n_units: int, unit: str, minimum: int) -> None:
+    """Refuse data with fewer units than ``minimum``: a handful of customers makes single-customer "segments"."""
+    minimum = max(int(minimum), 3)
+    if n_units < minimum:
+        words = f"{unit}s" if n_units != 1 else unit
+        raise InputError(
+            f"The data has {n_units:,} {words} to segment, fewer than the minimum of {minimum:,}; load a longer "
+            f"period or more {unit}s (or lower data.min_units if you accept segments this small).",
+            field="data.min_units",
+        )
+
+
+NEAR_CONSTANT_UNITS = 10  # features on which fewer units than this differ from the typical value are dropped
+
+
+def near_constant(values: pd.DataFrame) -> list[str]:
+    """Features on which (almost) every unit has the same value, so they cannot shape a usable segment.
+
+    A feature is dropped when fewer units differ from its most common value than
+    the smallest segment the recommendation accepts (max(1% of units, 10 units),
+    or a fifth of the units on very small data): such a feature can at most set apart a
+    group too small to be a segment. Values are compared relative to the
+    feature's largest magnitude at ten decimals, so floating-point noise is not variation.
+    """
+    flat = []
+    n = len(values)
+    smallest_segment = min(max(NEAR_CONSTANT_UNITS, int(np.ceil(0.01 * n))), int(np.ceil(n / 5)))
+    for name in values.columns:
+        column = values[name].to_numpy(dtype="float64")
+        magnitude = float(np.nanmax(np.abs(column))) if n else 0.0
+        rounded = np.round(column / magnitude, 10) if magnitude > 0 else column
+        _, counts = np.unique(rounded, return_counts=True)
+        if n - int(counts.max(initial=0)) < smallest_segment:
+            flat.append(name)
+    return flat
+
+
+def _dropped_sentence(flat: list[str], values: pd.DataFrame, unit: str) -> str:
+    parts = []
+    for name in flat:
+        column = values[name]
+        typical = column.mode().iloc[0]
+        differing = int((column != typical).sum())
+        who = f"every {unit}" if differing == 0 else f"all but {differing:,} {unit}s"
+        parts.append(f"{name} ({typical:,.4g} for {who})")
+    what = "Feature" if len(flat) == 1 else "Features"
+    return (f"{what} {', '.join(parts)} {'was' if len(flat) == 1 else 'were'} dropped before clustering: "
+            "too few units differ to shape a segment.")
 
 
 # ---- helpers -----------------------------------------------------------------

@@ -109,7 +109,8 @@ def build_features(project: Project, dataset: Dataset) -> FeatureMatrix:
     """Stage 2: customer (or row) features, transformed and scaled."""
     from engine.features import build_matrix
 
-    return build_matrix(dataset, project.features, project.data.unit, as_of=project.data.as_of)
+    return build_matrix(dataset, project.features, project.data.unit, as_of=project.data.as_of,
+                        min_units=project.data.min_units)
 
 
 def run_comparison(project: Project, features: FeatureMatrix, progress: Progress | None = None) -> Comparison:
@@ -179,7 +180,8 @@ def profile_and_name(features: FeatureMatrix, chosen: RunResult) -> tuple[Profil
     from engine.profiles import profile_clusters
 
     profile = profile_clusters(features, chosen.labels)
-    return profile, generate_labels(profile, features.labels)
+    fixed = chosen.extra.get("label_names") if chosen.algorithm == "rfm" else None  # RFM keeps its segment names
+    return profile, generate_labels(profile, features.labels, fixed_names=fixed)
 
 
 def edited_labels(

@@ -412,8 +412,8 @@ def unconfirmed_names(df: pd.DataFrame, roles: dict[str, str]) -> list[str]:
 
     A column named like a missing role whose content did not confirm it: a
     "Date" column full of text is left unused, and saying so saves the analyst
-    a search for why recency is missing. Also a quantity or amount taken for
-    its values alone (:func:`measures_by_content_notes`).
+    a search for why recency is missing. (A quantity or amount taken for its
+    values alone is :func:`measures_by_content_notes`.)
     """
     notes = []
     used = set(roles.values())
@@ -425,7 +425,7 @@ def unconfirmed_names(df: pd.DataFrame, roles: dict[str, str]) -> list[str]:
                 notes.append(f"Column {column!r} is named like a {role.label.lower()} but its values do not look "
                              f"like one, so it was not used; name it with roles={{{role.name!r}: ...}} if it is.")
                 break
-    return notes + measures_by_content_notes(df, roles)
+    return notes
 
 
 def resolve_overrides(df: pd.DataFrame, overrides: dict[str, str | None]) -> dict[str, str | None]:

@@ -140,16 +140,3 @@ def scale(values: pd.DataFrame, scaling: str) -> np.ndarray:
     if maker is None:
         return X
     return np.asarray(maker().fit_transform(X), dtype="float64")
-
-
-def constant_warnings(values: pd.DataFrame, unit: str) -> list[str]:
-    """One warning per feature that has the same value for every unit."""
-    warnings = []
-    for name in values.columns:
-        column = values[name]
-        if column.nunique(dropna=False) <= 1:
-            warnings.append(
-                f"Feature {name} has the same value ({column.iloc[0]:,.4g}) for every {unit}; it is kept but "
-                "carries no information for clustering."
-            )
-    return warnings

@@ -247,8 +247,36 @@ def test_customer_unit_needs_a_customer_id():
 
 def test_fewer_than_three_units_is_refused():
     two_customers = canonical([line for line in LINES if line[0] != "C"])
-    with pytest.raises(InputError, match="only 2 customers"):
+    with pytest.raises(InputError, match="has 2 customers to segment, fewer than the minimum of 3"):
         build_matrix(transactions_dataset(two_customers), FeatureSpec(), "customer")
+
+
+def test_fewer_units_than_the_project_minimum_is_refused_with_one_sentence():
+    with pytest.raises(InputError) as caught:
+        build_matrix(transactions_dataset(), FeatureSpec(), "customer", min_units=50)
+    message = str(caught.value)
+    assert message == ("The data has 3 customers to segment, fewer than the minimum of 50; load a longer period or "
+                       "more customers (or lower data.min_units if you accept segments this small).")
+    assert build_matrix(transactions_dataset(), FeatureSpec(), "customer", min_units=3).table.shape[0] == 3
+
+
+def test_near_constant_features_are_dropped_with_a_note_naming_them():
+    # 60 rows: Stores is 2 everywhere, Visits differs on 5 rows only (fewer than the 10-unit smallest segment),
+    # Spend varies everywhere.
+    rng = np.random.default_rng(0)
+    rows = pd.DataFrame({"Spend": rng.uniform(1, 100, 60), "Stores": [2] * 60, "Visits": [1] * 55 + [3] * 5})
+    matrix = build_matrix(rows_dataset(rows), FeatureSpec(log=[]), "row")
+    assert matrix.names == ["Spend"] and matrix.X.shape == (60, 1)
+    assert matrix.warnings == [
+        "Features Stores (2 for every row), Visits (1 for all but 5 rows) were dropped before clustering: too few "
+        "units differ to shape a segment."
+    ]
+    # 12 rows differing is enough to shape a segment: kept
+    rows["Visits"] = [1] * 48 + [3] * 12
+    assert build_matrix(rows_dataset(rows), FeatureSpec(log=[]), "row").names == ["Spend", "Visits"]
+    # nothing left to cluster on: refused
+    with pytest.raises(InputError, match="Every selected feature .*Stores.* has \\(nearly\\) the same value"):
+        build_matrix(rows_dataset(rows), FeatureSpec(selected=["Stores"], log=[]), "row")
 
 
 def test_refund_only_customer_gets_median_fill_and_signed_log():
@@ -267,13 +295,12 @@ def test_refund_only_customer_gets_median_fill_and_signed_log():
         build_matrix(dataset, FeatureSpec(selected=["monetary"], log=["monetary"]), "customer")
 
 
-def test_constant_feature_is_kept_with_a_warning():
+def test_constant_feature_is_dropped_even_on_tiny_data():
     rows = pd.DataFrame({"Spend": [1.0, 5.0, 2.0, 8.0], "Stores": [2, 2, 2, 2]})
     matrix = build_matrix(rows_dataset(rows), FeatureSpec(log=[]), "row")
-    assert matrix.names == ["Spend", "Stores"]
-    assert matrix.X[:, 1].tolist() == [0, 0, 0, 0]
+    assert matrix.names == ["Spend"]
     assert matrix.warnings == [
-        "Feature Stores has the same value (2) for every row; it is kept but carries no information for clustering."
+        "Feature Stores (2 for every row) was dropped before clustering: too few units differ to shape a segment."
     ]
 
 

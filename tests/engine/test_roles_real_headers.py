@@ -12,7 +12,14 @@ import pandas as pd
 import pytest
 
 from engine.dataset import load_dataset
-from engine.roles import ROLES, detect_roles, looks_like_count, looks_like_money, unconfirmed_names
+from engine.roles import (
+    ROLES,
+    detect_roles,
+    looks_like_count,
+    looks_like_money,
+    measures_by_content_notes,
+    unconfirmed_names,
+)
 from tests.engine.data_fixtures import write
 
 N_ROWS = 60
@@ -55,7 +62,7 @@ QUANTITY_HEADERS = [
 def test_real_world_header_is_recognised(header, role, values):
     roles = detect_roles(log(**{header: values}))
     assert roles.get(role) == header
-    assert unconfirmed_names(log(**{header: values}), roles) == []  # taken by name: nothing to explain
+    assert measures_by_content_notes(log(**{header: values}), roles) == []  # taken by name: nothing to explain
 
 
 @pytest.mark.parametrize(
@@ -142,7 +149,7 @@ def test_unnamed_measures_of_a_dated_customer_log_are_taken_by_content_and_noted
     table = log(x7=MONEY, n=COUNTS)
     roles = detect_roles(table)
     assert roles["amount"] == "x7" and roles["quantity"] == "n"
-    assert unconfirmed_names(table, roles) == [
+    assert measures_by_content_notes(table, roles) == [
         "Column 'n' was taken as the quantity because its values look like counts of units bought (small whole "
         "numbers); map the quantity role (data.roles.quantity) if it is not.",
         "Column 'x7' was taken as the line amount because its values look like money; map the amount role "
@@ -241,5 +248,9 @@ def test_unnamed_amount_reaches_the_table_notes(tmp_path):
 
     data = load_dataset(write(tmp_path, "export.csv", _lines("cust,when,x7", row)))
     assert data.tables[0].roles["amount"] == "x7"
-    assert ("Column 'x7' was taken as the line amount because its values look like money; map the amount role "
-            "(data.roles.amount) if it is not.") in data.tables[0].notes
+    note = ("Column 'x7' was taken as the line amount because its values look like money; map the amount role "
+            "(data.roles.amount) if it is not.")
+    assert note in data.tables[0].notes
+    assert f"export.csv: {note}" in data.warnings  # the analyst is told, not only the inspect listing
+    mapped = load_dataset(write(tmp_path, "export.csv", _lines("cust,when,x7", row)), roles={"amount": "x7"})
+    assert not any("was taken as" in w for w in mapped.warnings + mapped.tables[0].notes)
