@@ -15,6 +15,7 @@ import yaml
 
 from engine.errors import InputError
 from engine.narrative.levels import LEVELS
+from engine.narrative.measures import MEASURES, AbsoluteCondition
 
 PLAYBOOK_PATH = Path(__file__).with_name("personas.yaml")
 
@@ -36,6 +37,7 @@ class Persona:
     priority: int
     rule: tuple[Condition, ...]  # every condition must hold and its feature must be present
     if_present: tuple[Condition, ...]  # must hold when the feature is present, ignored otherwise
+    absolute: tuple[AbsoluteCondition, ...]  # must hold when the measure can be computed (engine/narrative/measures)
     description: str
     strategies: tuple[str, ...]
     kpis: tuple[str, ...]
@@ -48,6 +50,8 @@ class Claim:
     phrase: str
     features: tuple[str, ...]
     supported: tuple[str, ...]
+    absolute: tuple[AbsoluteCondition, ...] = ()  # status words ("new", "lapsed") also need these to hold
+    exact: bool = False  # hyphens must be written as in the phrase ("long-time", not "a long time")
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class Playbook:
     claims: tuple[Claim, ...]
     negations: tuple[str, ...]
     features: dict[str, FeatureWording]
+    feature_claims: dict[str, tuple[str, ...]] = field(default_factory=dict)  # high / low words, stop_words
+    rfm_personas: dict[str, str] = field(default_factory=dict)  # RFM segment name -> persona key (strategies)
 
 
 @lru_cache(maxsize=4)
@@ -96,9 +102,17 @@ def load_playbook(path: str | Path = PLAYBOOK_PATH) -> Playbook:
     for section in ("fallback", "unassigned"):
         if not isinstance(raw.get(section), dict):
             raise InputError(f"Playbook {path.name} needs a {section!r} section.")
+    feature_claims = {str(k): tuple(" ".join(str(w).lower().replace("-", " ").split()) for w in v or [])
+                      for k, v in (raw.get("feature_claims") or {}).items()}
+    rfm_personas = {str(k): str(v) for k, v in (raw.get("rfm_personas") or {}).items() if v}
+    for segment, key in rfm_personas.items():
+        if key not in personas:
+            raise InputError(f"Playbook {path.name} maps RFM segment {segment!r} to persona {key!r}, which it does "
+                             "not define.")
     return Playbook(
         personas=personas, fallback=raw["fallback"], unassigned=raw["unassigned"], claims=claims,
         negations=tuple(str(n).lower() for n in raw.get("negations") or []), features=wording,
+        feature_claims=feature_claims, rfm_personas=rfm_personas,
     )
 
 
@@ -119,6 +133,7 @@ def _persona(entry: dict, source: str) -> Persona:
     return Persona(
         key=str(key), name=str(entry["name"]), priority=priority,
         rule=_conditions(entry["rule"], where), if_present=_conditions(entry.get("if_present") or {}, where),
+        absolute=_absolute(entry.get("absolute") or {}, where),
         description=str(entry["description"]), strategies=strategies,
         kpis=tuple(str(k) for k in entry.get("kpis") or []),
     )
@@ -136,14 +151,35 @@ def _conditions(raw, where: str) -> tuple[Condition, ...]:
     return tuple(out)
 
 
+def _absolute(raw, where: str) -> tuple[AbsoluteCondition, ...]:
+    """``{measure: {min: x, max: y}}`` -> conditions, validated against the measures registry."""
+    if not isinstance(raw, dict):
+        raise InputError(f"The 'absolute' conditions of {where} should map measure names to {{min: …, max: …}}.")
+    out = []
+    for measure, bounds in raw.items():
+        if measure not in MEASURES:
+            raise InputError(f"Measure {measure!r} in {where} is not a measure; use one of: {', '.join(MEASURES)}.")
+        if not isinstance(bounds, dict) or not bounds or set(bounds) - {"min", "max"}:
+            raise InputError(f"Measure {measure!r} in {where} needs bounds like {{max: 0.25}} (keys min, max).")
+        for key, value in bounds.items():
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                raise InputError(f"Measure {measure!r} in {where} has {key} {value!r}; use a number.")
+        out.append(AbsoluteCondition(str(measure), bounds.get("min"), bounds.get("max")))
+    return tuple(out)
+
+
 def _claims(entry, source: str) -> list[Claim]:
-    if not isinstance(entry, dict) or not entry.get("features") or not entry.get("phrases"):
+    if not isinstance(entry, dict) or not entry.get("features") or not (entry.get("phrases") or entry.get("exact")):
         raise InputError(f"A claim in {source} needs 'features', 'supported' and 'phrases'.")
+    first = (entry.get("phrases") or entry.get("exact"))[0]
     supported = list(entry.get("supported") or [])
-    _check_levels(supported, f"claim {entry['phrases'][0]!r} in {source}")
+    _check_levels(supported, f"claim {first!r} in {source}")
     features = tuple(str(f) for f in entry["features"])
-    return [Claim(" ".join(str(p).lower().replace("-", " ").split()), features, tuple(supported))
-            for p in entry["phrases"]]
+    absolute = _absolute(entry.get("absolute") or {}, f"claim {first!r} in {source}")
+    claims = [Claim(" ".join(str(p).lower().replace("-", " ").split()), features, tuple(supported), absolute)
+              for p in entry.get("phrases") or []]
+    return claims + [Claim(" ".join(str(p).lower().split()), features, tuple(supported), absolute, exact=True)
+                     for p in entry.get("exact") or []]
 
 
 def _wording(name: str, entry, source: str) -> FeatureWording:

@@ -90,7 +90,7 @@ def test_longest_phrase_wins_and_hyphens_count_as_spaces():
     assert [(m, c.phrase) for m, c in find_claims("Premium customers")] == [("Premium customers", "premium customers")]
     assert [c.phrase for _, c in find_claims("Premium buyers")] == ["premium"]
     assert [c.phrase for _, c in find_claims("HIGH-VALUE one-time buyers")] == ["high value", "one time"]
-    assert find_claims("Reactivated, renewed, irregular, infrequently") == []  # whole words only
+    assert find_claims("Reactivated, renewed, irregular, newsletter, activeness") == []  # whole words only
     assert [c.phrase for _, c in find_claims("infrequent")] == ["infrequent"]
 
 

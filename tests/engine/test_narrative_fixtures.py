@@ -49,17 +49,28 @@ def build_table(groups: list[tuple[int, dict[str, float]]]) -> tuple[pd.DataFram
 def build_profile(
     groups: list[tuple[int, dict[str, float]]], unit: str = "customer", revenue: str | None = "monetary",
     labels: dict[str, str] | None = None, noise_group: int | None = None, clustered_on: list[str] | None = None,
-    category_shares: pd.DataFrame | None = None,
+    category_shares: pd.DataFrame | None = None, window_days: float | None = None,
 ) -> Profile:
     """Profile of the groups as clusters 0..n-1 (``noise_group`` becomes cluster -1)."""
     table, cluster = build_table(groups)
+    return profile_table(table, cluster, unit=unit, revenue=revenue, labels=labels, noise_group=noise_group,
+                         clustered_on=clustered_on, category_shares=category_shares, window_days=window_days)
+
+
+def profile_table(
+    table: pd.DataFrame, cluster: np.ndarray, unit: str = "customer", revenue: str | None = "monetary",
+    labels: dict[str, str] | None = None, noise_group: int | None = None, clustered_on: list[str] | None = None,
+    category_shares: pd.DataFrame | None = None, window_days: float | None = None,
+) -> Profile:
+    """Profile of a hand-made table (one row per unit) with the given cluster of every row."""
+    cluster = np.asarray(cluster)
     if noise_group is not None:
         cluster = np.where(cluster == noise_group, NOISE, cluster)
         cluster = np.where(cluster > noise_group, cluster - 1, cluster)
     features = FeatureMatrix(
         table=table, X=np.zeros((len(table), 1)), names=clustered_on or list(table.columns), unit=unit,
         scaling="standard", log=[], labels=labels if labels is not None else {c: LABELS.get(c, c) for c in table},
-        revenue=table[revenue] if revenue else None, category_shares=category_shares,
+        revenue=table[revenue] if revenue else None, category_shares=category_shares, window_days=window_days,
     )
     return profile_clusters(features, cluster)
 

@@ -67,13 +67,19 @@ def test_best_match_gives_champions_to_the_most_extreme_spender_not_the_first_cl
     assert len(set(names)) == len(names)
 
 
-def test_second_cluster_fitting_only_a_taken_persona_gets_a_qualifier():
+def test_second_cluster_fitting_only_a_taken_persona_is_named_by_its_traits_not_a_numeral():
     groups = [(20, {"recency_days": 400, "tenure_days": 500}), (20, {"recency_days": 300, "tenure_days": 520}),
               (20, {"recency_days": 30, "tenure_days": 480}), (20, {"recency_days": 40, "tenure_days": 510})]
     labels = generate_labels(build_profile(groups, revenue=None))
     assert labels[0].name == "Lapsed / hibernating"  # the more extreme one holds the plain name
-    assert labels[1].name == "Lapsed / hibernating (II)"
-    assert labels[1].persona == "lapsed"
+    # Both are "very high" on recency (400 and 300 vs a median of 170) and tenure differs by < 10%:
+    # no level tells cluster 1 apart from cluster 0, so it is named by its own trait, never "(II)".
+    assert labels[1].name == "Very long since last order"
+    assert labels[1].persona == "lapsed"  # the persona (and its strategies) still fit
+    # Clusters 2 and 3 (30 and 40 days, both "very low" recency, tenure within 10%) have no level that
+    # tells them apart: the numeral is the last resort, and only there.
+    assert labels[2].name == "Very recent last order"
+    assert labels[3].name == "Very recent last order (II)"
 
 
 def test_mall_customers_get_descriptive_unique_names():
@@ -176,4 +182,7 @@ def test_feature_levels_quoted_in_mall_names_match_the_levels_table():
     levels = feature_levels(profile).set_index(["cluster", "feature"])
     assert levels.loc[(1, "Spending Score (1-100)"), "level"] == "very low"
     assert levels.loc[(1, "Annual Income (k$)"), "level"] == "very high"
-    assert levels.loc[(2, "Age"), "level"] == "high"  # 43 vs mean 39.1, std 8.35: z = 0.47
+    # 43 vs mean 39.1, std 8.35: z = 0.47, but 43 / 39.1 = 1.0997 is less than 10% above the mean, so
+    # "average" (levels.MIN_RELATIVE_DIFFERENCE); Age 25 vs 39.1 (0.64x, z = -1.69) is a real difference.
+    assert levels.loc[(2, "Age"), "level"] == "average"
+    assert levels.loc[(3, "Age"), "level"] == "very low"
