@@ -4,7 +4,9 @@ Each entry says what the method is, whether it needs k, how its cost grows
 and, for methods that cannot see every point, above how many points it is fitted
 on a seeded sample and the rest assigned (see engine.sampling). Parameters not
 given in the project file (``clustering.params[name]``) take scikit-learn's
-defaults; ``seed`` is the ``random_state`` of every algorithm that has one.
+defaults, with one exception: k-means runs four starts (``n_init=4``) instead of
+one, see :data:`KMEANS_STARTS`. ``seed`` is the ``random_state`` of every
+algorithm that has one.
 Keys of ALGORITHMS are the project-file contract.
 
 Sweeping k is cheap where it can be: the agglomerative tree and the BIRCH
@@ -39,6 +41,9 @@ from engine.errors import InputError
 from engine.rfm import RFM_COLUMNS, SEGMENTS, rfm_segments
 from engine.sampling import assign_nearest_centroid, assign_nearest_neighbour, nearest_centre, random_sample
 
+# k-means starts: scikit-learn's default (one k-means++ start) lands in a poor local optimum at the true k
+# often enough to mislead model selection (bench/README.md, "Model selection"); four starts cost ~3x one.
+KMEANS_STARTS = 4
 KNEE_TRIM = 0.98  # the k-distance curve is cut here so a few extreme units do not flatten its knee
 
 
@@ -220,7 +225,7 @@ ALGORITHMS: dict[str, Algorithm] = {
     a.name: a
     for a in (
         Algorithm("kmeans", "k-means", "Splits customers into k groups around k centres; fast, favours round clusters.",
-                  True, "n", _fit_kmeans, estimator=KMeans),
+                  True, "n", _fit_kmeans, _frozen(n_init=KMEANS_STARTS), KMeans),
         Algorithm("minibatch_kmeans", "Mini-batch k-means",
                   "k-means on small random batches; much faster on large data, slightly less exact.",
                   True, "n", _fit_minibatch, estimator=MiniBatchKMeans),

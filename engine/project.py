@@ -203,6 +203,9 @@ class Project:
             k = ch.get("k")
             if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 2):
                 raise InputError(f"clustering.choice.k is {k!r}; use a whole number of 2 or more.")
+        from engine.selection import SelectionRule
+
+        SelectionRule.from_dict(self.clustering.selection)
         if not 0 <= self.clustering.stability_resamples <= 200:
             raise InputError("clustering.stability_resamples must be between 0 and 200.")
 

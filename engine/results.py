@@ -106,6 +106,7 @@ class Dataset:
     quality: QualitySummary
     joins: list[JoinReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    headline: list[str] = field(default_factory=list)  # warnings that change how to read the whole report
 
 
 @dataclass(frozen=True)
@@ -172,9 +173,11 @@ class Comparison:
 
     runs: list[RunResult]
     algorithms: list[str]
-    k_range: tuple[int, int]
+    k_range: tuple[int, int]  # the k range run (capped so every segment can be usable)
     seed: int
     n_points: int
+    k_asked: tuple[int, int] | None = None  # the project's k range, when the cap lowered it
+    notes: list[str] = field(default_factory=list)  # e.g. why k was capped
 
     def table(self) -> pd.DataFrame:
         """One row per run: algorithm, k, n_clusters, metrics, status."""
@@ -210,7 +213,11 @@ class Recommendation:
     k: int
     reasons: list[str]
     rule: str  # one paragraph describing the rule
-    ranking: pd.DataFrame | None = None  # eligible runs with their ranks
+    ranking: pd.DataFrame | None = None  # eligible runs in recommendation order, ranks and bootstrap stability
+    warnings: list[str] = field(default_factory=list)  # change how to read the result: weak structure, k at the edge
+    weak_structure: bool = False
+    bootstrap_ari: float = float("nan")  # mean bootstrap ARI of the recommended run (NaN when not checked)
+    eligible: bool = True  # False when no run had usable segments
 
 
 @dataclass

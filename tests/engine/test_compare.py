@@ -1,4 +1,4 @@
-"""Comparison, canonical ids, the recommendation rule and the analyst's override."""
+"""Comparison, canonical ids, the k cap and the analyst's override (the recommendation: test_selection.py)."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
 from engine.algorithms import ALGORITHMS
-from engine.compare import canonical_labels, compare, fit_chosen, recommend
+from engine.compare import canonical_labels, compare, fit_chosen
 from engine.errors import InputError
-from engine.results import Comparison, RunResult
+from engine.selection import recommend
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -151,6 +151,19 @@ def test_fewer_clusters_than_asked_is_degenerate():
     assert "asked for k = 3 but found only 2 distinct clusters" in run.reason
 
 
+def test_k_is_capped_so_every_segment_can_hold_the_minimum_size():
+    X, _ = blobs(n=60)
+    comparison = compare(X, ["kmeans"], k_range=(2, 10), max_k=6, unit="customer")
+    assert comparison.k_range == (2, 6) and comparison.k_asked == (2, 10)
+    assert [r.k for r in comparison.runs] == [2, 3, 4, 5, 6]
+    assert comparison.notes == ["k was capped at 6 (clustering.k_range asked for up to 10) so that every segment of "
+                                "the 60 customers can hold the minimum segment size."]
+    uncapped = compare(X, ["kmeans"], k_range=(2, 4), max_k=6)
+    assert uncapped.k_range == (2, 4) and uncapped.k_asked is None and uncapped.notes == []
+    with pytest.raises(InputError, match="With 60 customers no split into two segments"):
+        compare(X, ["kmeans"], k_range=(2, 4), max_k=1, unit="customer")
+
+
 def test_skipped_runs_are_recorded_with_their_reason():
     X, _ = blobs()
     comparison = compare(X, ["spectral", "rfm"], k_range=(2, 3), params={"spectral": {"max_points": 50}})
@@ -167,71 +180,7 @@ def test_missing_values_are_the_analysts_to_fix():
         compare(X, ["kmeans"])
 
 
-# ---- the recommendation --------------------------------------------------------------
-
-def whale_data():
-    """Three blobs of 100 points and two extreme customers far from everyone."""
-    X, y = blobs()
-    return np.vstack([X, [[60.0, 60.0], [61.0, 59.0]]]), np.concatenate([y, [3, 3]])
-
-
-def test_whales_do_not_decide_k():
-    X, y = whale_data()
-    comparison = compare(X, ["kmeans", "gmm", "agglomerative", "hdbscan"], k_range=(2, 6), seed=0)
-    naive = recommend(comparison, min_cluster_share=0.0)
-    naive_run = comparison.get(naive.algorithm, naive.k)
-    assert naive_run.min_cluster_share < 0.01  # without the rule, the two whales win
-    rec = recommend(comparison)
-    run = comparison.get(rec.algorithm, rec.k)
-    assert run.min_cluster_share >= 0.01
-    assert run.n_clusters == 3
-    blobs_only = y < 3
-    assert adjusted_rand_score(y[blobs_only], run.labels[blobs_only]) > 0.95
-    assert any("excluded because a cluster held less than 1% of the units" in r for r in rec.reasons)
-    assert "1%" in rec.rule and "20%" in rec.rule
-
-
-def test_recommendation_reasons_quote_the_numbers_and_skip_rfm():
-    X, _ = blobs()
-    comparison = compare(X, ["kmeans", "agglomerative", "rfm"], k_range=(2, 5), context=rfm_context(len(X)))
-    rec = recommend(comparison)
-    assert rec.algorithm != "rfm" and rec.k == 3
-    best = comparison.get(rec.algorithm, rec.k)
-    label = ALGORITHMS[rec.algorithm].label
-    assert rec.reasons[0].startswith(f"{label} with k = 3 has the lowest Davies-Bouldin index "
-                                     f"({best.metrics['davies_bouldin']:.2f})")
-    assert f"({best.metrics['silhouette']:.2f})" in rec.reasons[0]
-    assert any(r.startswith("The RFM segments baseline") for r in rec.reasons)
-    assert "rfm" not in set(rec.ranking["algorithm"]) and "rfm" in set(comparison.table()["algorithm"])
-    assert rec.ranking["mean_rank"].is_monotonic_increasing
-    assert int(rec.ranking.loc[0, "run"]) == comparison.runs.index(best)
-
-
-def test_density_runs_are_ranked_with_noise_counted_against_them():
-    X, _ = blobs()
-    comparison = compare(X, ["kmeans", "dbscan"], k_range=(3, 3))
-    dbscan = comparison.get("dbscan", None)
-    assert dbscan.noise_share > 0
-    ranking = recommend(comparison).ranking.set_index("algorithm")
-    assert ranking.loc["dbscan", "silhouette_ranked"] == pytest.approx(
-        dbscan.metrics["silhouette"] * (1 - dbscan.noise_share))
-    assert ranking.loc["kmeans", "silhouette_ranked"] == ranking.loc["kmeans", "silhouette"]
-
-
-def test_no_eligible_run_returns_the_best_available_with_a_warning():
-    X, _ = whale_data()
-    comparison = compare(X, ["kmeans"], k_range=(2, 3))
-    rec = recommend(comparison)
-    assert rec.reasons[0].startswith("No run met the eligibility rule")
-    assert "smallest cluster holds only 0.7% of the units" in rec.reasons[0]
-    assert rec.algorithm == "kmeans"
-
-
-def test_empty_or_failed_comparison_does_not_crash():
-    failed = RunResult("kmeans", 2, None, status="failed", reason="k-means with k = 2 failed (boom).")
-    rec = recommend(Comparison([failed], ["kmeans"], (2, 2), 0, 10))
-    assert rec.algorithm == "kmeans" and rec.ranking is None
-
+# ---- the analyst's override --------------------------------------------------------
 
 def test_fit_chosen_reproduces_the_comparison_run():
     X, _ = blobs()
