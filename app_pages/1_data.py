@@ -4,6 +4,7 @@ import streamlit as st
 
 from app_support import state, ui, uploads
 from app_support.uploads import demo_analysis, load_uploads, open_project
+from engine.features import require_enough_units, units_to_segment
 from engine.project import ROLE_NAMES
 
 analysis = state.get_analysis()
@@ -66,6 +67,9 @@ if analysis.stage_status("data") == "stale":
             st.rerun()
 dataset = analysis.data.value
 quality = dataset.quality
+for headline in dataset.headline:  # e.g. no money found: the whole analysis reads differently
+    st.error(headline, icon=":material/error:")
+ui.attempt(require_enough_units, *units_to_segment(dataset, analysis.project.data.unit), analysis.project.data.min_units)
 
 st.subheader("Data quality")
 cols = st.columns(5)
@@ -86,7 +90,8 @@ if quality.date_min is not None and quality.date_max is not None:
 for finding in quality.findings:
     st.markdown(f"- {finding}")
 for warning in dataset.warnings:
-    st.warning(warning)
+    if warning not in dataset.headline:
+        st.warning(warning)
 
 st.subheader("Tables and column roles")
 table_rows = [

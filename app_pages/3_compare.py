@@ -56,6 +56,8 @@ choice = ui.ensure(analysis, "choice", analysis.run_choice)
 rec = choice.recommendation
 st.subheader("Recommendation")
 st.success(f"**{ALGORITHMS[rec.algorithm].label}** with **k = {rec.k}**", icon=":material/recommend:")
+for warning in rec.warnings + comparison.notes:  # weak structure, no usable model, k at the edge or capped
+    st.warning(warning, icon=":material/warning:")
 for reason in rec.reasons:
     st.markdown(f"- {reason}")
 with st.expander("How the recommendation is made"):

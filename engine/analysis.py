@@ -275,7 +275,7 @@ class Analysis:
             labels=choice.run.labels, profile=labelled.profile, cluster_labels=cluster_labels,
             warnings=warnings, stability=stab, narrative=narrative,
             timings_s={s: getattr(self, s).seconds for s in ("data", "features", "comparison", "choice", "labels")},
-            notes=list(dataset.warnings) + list(features.warnings) + edit_notes,
+            notes=pipeline.notes_for_report(narrative, dataset, features, comparison, edit_notes),
         )
         self.result = Stored(result, self.fingerprint("result"))
         return result

@@ -195,6 +195,11 @@ def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, dupl
     if "date" not in tx:
         warnings.append(f"{name} has no date column, so recency, tenure and purchase intervals cannot be computed.")
     _add_amount(tx, roles, findings, warnings)
+    headline = []
+    if NO_MONEY in warnings:
+        warnings.remove(NO_MONEY)
+        headline.append(_no_money(frame, roles, name))
+        warnings.insert(0, headline[0])
     _flag_returns(tx)
 
     keep = pd.Series(True, index=tx.index)
@@ -261,7 +266,7 @@ def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, dupl
         if role in roles:
             rows[roles[role]] = tx[role].to_numpy()
     return Dataset(tables=[t.info for t in tables], shape="transactions", transactions=tx, customers=customers,
-                   rows=rows, quality=quality, joins=joins, warnings=warnings)
+                   rows=rows, quality=quality, joins=joins, warnings=warnings, headline=headline)
 
 
 def _canonical(frame: pd.DataFrame, roles: dict[str, str], name: str,
@@ -390,7 +395,24 @@ def _add_amount(tx: pd.DataFrame, roles: dict[str, str], findings: list[str], wa
         price = roles.get("unit_price", "the products table's price")
         findings.append(f"Line amounts were computed as {roles['quantity']} x {price}.")
     else:
-        warnings.append("No amount, or quantity and unit price, was found: monetary features are not available.")
+        warnings.append(NO_MONEY)
+
+
+NO_MONEY = "No money column was found"  # the dataset's headline sentence about it starts so (see _no_money)
+
+
+def _no_money(frame: pd.DataFrame, roles: dict[str, str], name: str) -> str:
+    """The headline sentence when no money was found, naming the columns that could hold it and the fix."""
+    used = set(roles.values())
+    numeric = [str(c) for c in frame.columns if c not in used and pd.api.types.is_numeric_dtype(frame[c])
+               and not pd.api.types.is_bool_dtype(frame[c])]
+    candidates = f" ({', '.join(repr(c) for c in numeric[:5])} {'is' if len(numeric) == 1 else 'are'} numeric and unused)" \
+        if numeric else ""
+    example = numeric[0] if numeric else "<column>"
+    return (f"{NO_MONEY} in {name}: no column was recognised as the line amount, nor a quantity with a unit price, "
+            "so the segments describe buying activity only and no revenue is reported. If a column holds the money "
+            f"of each line{candidates}, map it as the line amount: \"amount\": \"{example}\" under data.roles in "
+            "the project file, or Change column roles → Line amount on the Data page.")
 
 
 def _flag_returns(tx: pd.DataFrame) -> None:

@@ -216,6 +216,15 @@ def require_enough_units(n_units: int, unit: str, minimum: int) -> None:
         )
 
 
+def units_to_segment(dataset: Dataset, unit: str) -> tuple[int, str]:
+    """How many units the analysis would segment, and the unit word, before any feature is built."""
+    if unit == "row" or dataset.shape == "rows":
+        return len(dataset.rows), "row"
+    if dataset.shape == "transactions":
+        return int(dataset.quality.customers), "customer"
+    return (len(dataset.customers) if dataset.customers is not None else len(dataset.rows)), "customer"
+
+
 NEAR_CONSTANT_UNITS = 10  # features on which fewer units than this differ from the typical value are dropped
 
 

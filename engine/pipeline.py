@@ -49,6 +49,13 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)  # pipeline-level warnings for the report
 
 
+def notes_for_report(narrative: dict, dataset: Dataset, features: FeatureMatrix, comparison: Comparison,
+                     edit_notes: list[str]) -> list[str]:
+    """Pipeline-level warnings in reading order: the read-first ones, then data, features, comparison, labels."""
+    notes = list(narrative.get("read_first", [])) + list(dataset.warnings) + list(features.warnings)
+    return list(dict.fromkeys(notes + list(comparison.notes) + list(edit_notes)))
+
+
 class _Timer:
     def __init__(self, timings: dict[str, float]):
         self.timings = timings
@@ -116,8 +123,10 @@ def build_features(project: Project, dataset: Dataset) -> FeatureMatrix:
 def run_comparison(project: Project, features: FeatureMatrix, progress: Progress | None = None) -> Comparison:
     """Stage 3: every algorithm over the k range, scored with every metric."""
     from engine.compare import compare
+    from engine.selection import SelectionRule
 
     c = project.clustering
+    rule = SelectionRule.from_dict(c.selection)
     return compare(
         features.X,
         c.algorithms,
@@ -126,6 +135,8 @@ def run_comparison(project: Project, features: FeatureMatrix, progress: Progress
         params=c.params,
         context=features.table,
         progress=progress,
+        max_k=rule.max_k(len(features.X)),
+        unit=features.unit,
     )
 
 
@@ -133,15 +144,17 @@ def choose_model(
     project: Project, features: FeatureMatrix, comparison: Comparison
 ) -> tuple[Recommendation, RunResult, str]:
     """Stage 4: the recommended run, or the analyst's pinned ``clustering.choice``."""
-    from engine.compare import fit_chosen, recommend
+    from engine.compare import fit_chosen
+    from engine.selection import SelectionRule, recommend
 
-    recommendation = recommend(comparison)
+    c = project.clustering
+    recommendation = recommend(comparison, features.X, SelectionRule.from_dict(c.selection), c.params,
+                               context=features.table)
     choice = project.clustering.choice
     if choice:
         algorithm, k = choice["algorithm"], choice.get("k")
         run = comparison.get(algorithm, k) if algorithm in comparison.algorithms else None
         if run is None or run.labels is None:
-            c = project.clustering
             run = fit_chosen(features.X, algorithm, k, c.seed, c.params.get(algorithm, {}), context=features.table)
         if algorithm == recommendation.algorithm and run.n_clusters == recommendation.k:
             reason = "Chosen by the analyst; it is also the model the rule recommends."
@@ -241,8 +254,24 @@ def run(project: Project, progress: Progress | None = None, dataset: Dataset | N
         stability=stab,
         narrative=narrative,
         timings_s=timings,
-        notes=list(dataset.warnings) + list(features.warnings) + list(edit_notes),
+        notes=notes_for_report(narrative, dataset, features, comparison, edit_notes),
     )
+
+
+def read_first(dataset: Dataset, recommendation: Recommendation, chosen: RunResult, stab: Stability | None) -> list[str]:
+    """The warnings that change how to read the whole report, for its first pages and the summary's top.
+
+    Money not found, weak natural structure, no usable model, k at the edge of
+    the range, and a chosen model whose segments do not come back on resampling.
+    """
+    sentences = list(dataset.headline) + list(recommendation.warnings)
+    if stab is not None and stab.verdict == "fragile" and not recommendation.weak_structure:
+        sentences.append(
+            f"The segments of the chosen model are fragile: refitted on resampled data they come back only partly "
+            f"(mean adjusted Rand index {stab.ari_mean:.2f}; 1 means identical), so treat the boundaries as "
+            "approximate and check the recommended model."
+        )
+    return list(dict.fromkeys(sentences))
 
 
 def report_narrative(project, dataset, features, chosen, recommendation, profile, cluster_labels, stab) -> dict:
@@ -268,6 +297,7 @@ def report_narrative(project, dataset, features, chosen, recommendation, profile
         "seed": project.clustering.seed,
     }
     return {
+        "read_first": read_first(dataset, recommendation, chosen, stab),
         "executive_summary": executive_summary(
             profile, cluster_labels, recommendation=recommendation, stability=stab, unit=features.unit
         ),

@@ -165,6 +165,7 @@ def summary_dict(result) -> dict:
     p = result.profile
     chosen = result.chosen
     rec = result.recommendation
+    read_first = list(result.narrative.get("read_first", []))
     names = cluster_names(result)
     clusters = []
     for c in (int(i) for i in p.summary.index):
@@ -212,12 +213,16 @@ def summary_dict(result) -> dict:
             "reason": result.chosen_reason,
             **{key: round_metric(key, chosen.metrics.get(key)) for key in COMPARISON_METRICS[:3]},
             "noise_share": round_share(chosen.noise_share),
-            "recommended": {"algorithm": rec.algorithm, "k": int(rec.k), "reasons": list(rec.reasons)},
+            "recommended": {"algorithm": rec.algorithm, "k": int(rec.k), "reasons": list(rec.reasons),
+                            "bootstrap_ari": _number(rec.bootstrap_ari, 4), "weak_structure": rec.weak_structure,
+                            "rule": rec.rule},
             "pinned": result.project.clustering.choice is not None,
         },
         "clusters": clusters,
         "stability": stability,
-        "warnings": [w.message for w in result.warnings if not w.suppressed] + list(result.notes),
+        "read_first": list(read_first),
+        "warnings": list(dict.fromkeys(read_first + [w.message for w in result.warnings if not w.suppressed]
+                                       + list(result.notes))),
         "suppressed_warnings": [w.message for w in result.warnings if w.suppressed],
         "timings_s": {name: _number(seconds, 3) for name, seconds in result.timings_s.items()},
     }

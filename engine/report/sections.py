@@ -85,6 +85,7 @@ def build_executive_summary(ctx: ReportContext) -> dict:
         for c in ctx.cluster_ids()
     ]
     return {
+        "read_first": list(r.narrative.get("read_first", [])),
         "paragraphs": list(r.narrative.get("executive_summary", [])),
         "tiles": tiles[:8],
         "rows": rows,

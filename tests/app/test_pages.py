@@ -168,3 +168,30 @@ def test_bad_upload_shows_its_message_and_keeps_the_data(name, content, words):
     analysis = at.session_state["analysis"]
     assert analysis.project.data.paths == before and analysis.status("data") == "done"
     assert "Data quality" in [s.value for s in at.subheader]  # the loaded sample is still shown
+
+
+def test_too_few_customers_and_no_money_are_said_on_the_data_page(tmp_path):
+    """The one-day extract: the Data page shows the build's refusal sentence; a log without money says so first."""
+    from tests.real_shapes import write_cd_store_log, write_one_day_extract
+
+    at = _app()
+    extract = write_one_day_extract(tmp_path)
+    at.session_state["data.uploads"] = [(extract.name, extract.read_bytes())]
+    at.run()
+    at.button(key="data.load").click().run()
+    assert not at.exception
+    assert ("The data has 14 customers to segment, fewer than the minimum of 50; load a longer period or more "
+            "customers (or lower data.min_units if you accept segments this small).") in _texts(at.error)
+    _goto(at, "features")  # the Features step refuses with the same sentence
+    assert "fewer than the minimum of 50" in _texts(at.error)
+
+    log = write_cd_store_log(tmp_path / "log", n_customers=80)
+    import pandas as pd
+
+    pd.read_csv(log).drop(columns=["dollar_value"]).to_csv(log, index=False)
+    _goto(at, "data")
+    at.session_state["data.uploads"] = [(log.name, log.read_bytes())]
+    at.run()
+    at.button(key="data.load").click().run()
+    assert not at.exception
+    assert at.error[0].value.startswith("No money column was found in cd_store.csv")
