@@ -41,11 +41,17 @@ class Measure:
 
 @dataclass(frozen=True)
 class AbsoluteCondition:
-    """``measure`` must lie in [minimum, maximum] (either bound may be None) when it can be computed."""
+    """``measure`` must lie in [minimum, maximum] (either bound may be None) when it can be computed.
+
+    ``required``: the condition fails when the measure cannot be computed (a
+    persona that *is* the absolute statement, e.g. "quiet since their first
+    orders", must not be given without dates).
+    """
 
     measure: str
     minimum: float | None = None
     maximum: float | None = None
+    required: bool = False
 
     def holds(self, value: float) -> bool:
         return (self.minimum is None or value >= self.minimum) and (self.maximum is None or value <= self.maximum)
@@ -84,6 +90,11 @@ def _tenure_below_base(rows, profile):
     return None if tenure is None or overall is None else overall - tenure
 
 
+def _recency_share(rows, profile):
+    recency, window = _median(rows, "recency_days"), _window(profile)
+    return None if recency is None or window is None else recency / window
+
+
 def _recency_over_gap(rows, profile):
     recency, gap = _median(rows, "recency_days"), _population_median(rows, GAP_FEATURE)
     return None if recency is None or gap is None or gap <= 0 else recency / gap
@@ -106,6 +117,13 @@ MEASURES: dict[str, Measure] = {m.key: m for m in (
                          else f"at most {fmt_number(t)} days shorter"),
     ),
     Measure(
+        "recency_days_share_of_window", "recency_days", _recency_share,
+        lambda v, rows, p: (f"its median last order is {fmt_number(_median(rows, 'recency_days'))} days before the "
+                            f"end of the data, {fmt_pct(v)} of the {fmt_number(_window(p))}-day data window"),
+        lambda side, t: (f"a last order in the older {fmt_pct(1 - t)} of the window" if side == "min"
+                         else f"a last order in the newest {fmt_pct(t)} of the window"),
+    ),
+    Measure(
         "recency_days_over_base_gap", "recency_days", _recency_over_gap,
         lambda v, rows, p: (f"its median last order, {fmt_number(_median(rows, 'recency_days'))} days before the "
                             f"end of the data, is only {fmt_ratio(v)} the overall median of "
@@ -125,9 +143,11 @@ def measure_value(key: str, rows: dict[str, dict], profile: Profile | None) -> f
 def failed_condition(
     conditions: tuple[AbsoluteCondition, ...], rows: dict[str, dict], profile: Profile | None
 ) -> tuple[AbsoluteCondition, float] | None:
-    """The first condition that can be computed and does not hold, with its value; None when all hold."""
+    """The first condition that fails, with its value (NaN when a required measure is missing); None when all hold."""
     for condition in conditions:
         value = measure_value(condition.measure, rows, profile)
+        if value is None and condition.required:
+            return condition, float("nan")
         if value is not None and not condition.holds(value):
             return condition, value
     return None
@@ -136,6 +156,8 @@ def failed_condition(
 def explain(condition: AbsoluteCondition, value: float, rows: dict[str, dict], profile: Profile | None) -> str:
     """"its median tenure is 478 days, 88% of the 545-day data window (needs …)" for a failed condition."""
     measure = MEASURES[condition.measure]
+    if not math.isfinite(value):
+        return f"{measure.feature} cannot be placed in the data window (the claim needs dates)"
     side, threshold = ("min", condition.minimum) if (
         condition.minimum is not None and value < condition.minimum) else ("max", condition.maximum)
     return f"{measure.describe(value, rows, profile)} (the claim needs {measure.bound(side, threshold)})"

@@ -159,12 +159,16 @@ def _absolute(raw, where: str) -> tuple[AbsoluteCondition, ...]:
     for measure, bounds in raw.items():
         if measure not in MEASURES:
             raise InputError(f"Measure {measure!r} in {where} is not a measure; use one of: {', '.join(MEASURES)}.")
-        if not isinstance(bounds, dict) or not bounds or set(bounds) - {"min", "max"}:
-            raise InputError(f"Measure {measure!r} in {where} needs bounds like {{max: 0.25}} (keys min, max).")
+        if not isinstance(bounds, dict) or not set(bounds) & {"min", "max"} or set(bounds) - {"min", "max", "required"}:
+            raise InputError(f"Measure {measure!r} in {where} needs bounds like {{max: 0.25}} (keys min, max, "
+                             "and required: true when the persona needs the measure).")
         for key, value in bounds.items():
-            if not isinstance(value, int | float) or isinstance(value, bool):
+            if key != "required" and (not isinstance(value, int | float) or isinstance(value, bool)):
                 raise InputError(f"Measure {measure!r} in {where} has {key} {value!r}; use a number.")
-        out.append(AbsoluteCondition(str(measure), bounds.get("min"), bounds.get("max")))
+        if not isinstance(bounds.get("required", False), bool):
+            raise InputError(f"Measure {measure!r} in {where} has required {bounds['required']!r}; use true or false.")
+        out.append(AbsoluteCondition(str(measure), bounds.get("min"), bounds.get("max"),
+                                     bool(bounds.get("required", False))))
     return tuple(out)
 
 

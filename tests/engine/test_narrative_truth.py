@@ -166,6 +166,23 @@ def test_in_a_cohort_new_customers_is_never_generated_and_an_edit_saying_so_is_f
     assert warnings[0].message.endswith("its average tenure in days is 474 vs 497 overall (1.0×, average).")
 
 
+@pytest.mark.parametrize("window, persona", [(600.0, "quiet_one_off"), (1200.0, "core"), (None, "core")])
+def test_a_majority_that_stopped_buying_long_ago_is_not_core(window, persona):
+    # The CD-store shape: 70 customers bought once or twice and last ordered a median 540 days before the end;
+    # 30 buy often. Relative to the base the 70 are "average" on everything (they are the base), so only the
+    # data window can say they went quiet: 540 / 600 = 90% of it. With a 1,200-day window (45%) they are still
+    # buying customers, and without dates the quiet persona cannot be given at all.
+    groups = [(70, {"recency_days": 540.0, "frequency": 1.0, "monetary": 25.0}),
+              (30, {"recency_days": 100.0, "frequency": 9.0, "monetary": 300.0})]
+    profile = build_profile(groups, window_days=window)
+    labels = generate_labels(profile)
+    assert labels[0].persona == persona and labels[1].persona == "champions"
+    assert check_consistency(labels, profile) == []
+    if persona == "quiet_one_off":
+        assert labels[0].name == "Quiet since their first orders"
+        assert "90% of the" not in labels[0].description or "data window" in labels[0].description
+
+
 @pytest.mark.parametrize("window, persona", [(1000.0, "new_customers"), (420.0, None)])
 def test_new_needs_first_purchases_in_the_newest_quarter_of_the_window(window, persona):
     # Cluster 0: tenure 150 vs 400 for everyone else (z = -1.5, very low). With a 1,000-day window the
