@@ -26,6 +26,7 @@ import sys
 import tempfile
 import time
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -76,8 +77,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("names", nargs="*", help="scenario names (default: all)")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
+    parser.add_argument("--reseed", type=int, default=0,
+                        help="add this to every scenario's seed: fresh draws of the same scenarios (a held-out check)")
     args = parser.parse_args()
-    chosen = [s for s in SCENARIOS + WEAK_SCENARIOS if not args.names or s.name in args.names]
+    chosen = [replace(s, seed=s.seed + args.reseed) for s in SCENARIOS + WEAK_SCENARIOS
+              if not args.names or s.name in args.names]
     rows = []
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -24,10 +24,10 @@ rule works in three steps, each printable as a sentence (:meth:`SelectionRule.de
    reproducible, a fragile run (mean ARI below 0.6) never wins over a steadier
    one, looking further down the ranking when needed.
 
-When the recommended run is weak (silhouette below ``weak_silhouette`` and
-bootstrap ARI below ``weak_ari``), it is still recommended as the most useful
-partition, and the recommendation says up front that the data has weak
-natural structure. The settings come from the project file
+When the recommended run is weak (silhouette below ``no_structure_silhouette``,
+or below ``weak_silhouette`` with a bootstrap ARI below ``weak_ari``), it is
+still recommended as the most useful partition, and the recommendation says up
+front that the data has weak natural structure. The settings come from the project file
 (``clustering.selection``); ``rank_by`` set to one metric scores runs on that
 metric alone. The thresholds were measured with bench/bench_selection.py.
 """
@@ -67,6 +67,7 @@ class SelectionRule:
     resample_size: int = 5_000  # points per resample, at most
     weak_silhouette: float = 0.5  # below this silhouette (Kaufman & Rousseeuw: at most "weak" structure) ...
     weak_ari: float = 0.8  # ... and this bootstrap ARI (the report calls it "stable" from 0.8), structure is weak
+    no_structure_silhouette: float = 0.25  # below this silhouette structure is weak however stable (K&R)
 
     @classmethod
     def from_dict(cls, raw: dict | None) -> SelectionRule:
@@ -84,7 +85,7 @@ class SelectionRule:
             raise InputError(f"clustering.selection.rank_by is {rule.rank_by!r}; allowed values are "
                              f"{', '.join(RANK_BY)}.")
         for key in ("max_share", "min_share", "max_noise", "near", "solid", "split_gain", "weak_silhouette",
-                    "weak_ari"):
+                    "weak_ari", "no_structure_silhouette"):
             value = getattr(rule, key)
             if not _is_number(value) or not 0 <= value <= 1:
                 raise InputError(f"clustering.selection.{key} is {value!r}; use a number from 0 to 1.")
@@ -140,8 +141,9 @@ class SelectionRule:
             )
         else:
             text += "The best score wins (no stability check: clustering.selection.resamples is 0). "
-        text += (f"When the recommended run has a silhouette below {self.weak_silhouette:.2f} and a bootstrap ARI "
-                 f"below {self.weak_ari:.2f}, the data is said to have weak natural structure.")
+        text += (f"When the recommended run has a silhouette below {self.no_structure_silhouette:.2f}, or below "
+                 f"{self.weak_silhouette:.2f} with a bootstrap ARI below {self.weak_ari:.2f}, the data is said to "
+                 "have weak natural structure (silhouette bands of Kaufman and Rousseeuw).")
         return text
 
 
@@ -346,8 +348,9 @@ def split_modes(X: np.ndarray, labels: np.ndarray, seed: int = 0) -> float:
 
 
 def _weak(best: _Candidate, rule: SelectionRule) -> bool:
-    return bool(best.run.metrics["silhouette"] < rule.weak_silhouette
-                and (not np.isfinite(best.ari) or best.ari < rule.weak_ari))
+    silhouette = best.run.metrics["silhouette"]
+    unstable = not np.isfinite(best.ari) or best.ari < rule.weak_ari
+    return bool(silhouette < rule.no_structure_silhouette or (silhouette < rule.weak_silhouette and unstable))
 
 
 def _ranking_frame(order: list[_Candidate], table: pd.DataFrame, pool: list[_Candidate]) -> pd.DataFrame:
@@ -457,8 +460,14 @@ def _reasons(best, order, shortlist, table, pool, scored, unusable, eligible, ru
         listing = ", ".join(f"{counts[kind]} for {UNUSABLE_KINDS[kind]}" for kind in UNUSABLE_KINDS if kind in counts)
         reasons.append(f"{sum(counts.values())} run(s) were not eligible ({listing}).")
     if _weak(best, rule):
-        stab = (f" and its segments come back only partly when the data is resampled (mean bootstrap ARI "
-                f"{best.ari:.2f})" if np.isfinite(best.ari) else "")
+        if np.isfinite(best.ari) and best.ari < rule.weak_ari:
+            stab = (f" and its segments come back only partly when the data is resampled (mean bootstrap ARI "
+                    f"{best.ari:.2f})")
+        elif np.isfinite(best.ari):
+            stab = (f" (below {rule.no_structure_silhouette:.2f}: the segments overlap heavily, although the same "
+                    "split comes back when the data is resampled)")
+        else:
+            stab = ""
         warnings.append(
             f"The data has weak natural structure: the best model's silhouette is {run.metrics['silhouette']:.2f}"
             f"{stab}, so the segments are a practical partition of customers who differ by degree, not "

@@ -209,6 +209,15 @@ def test_weak_structure_still_chooses_a_partition_and_says_so():
     assert not strong.weak_structure
 
 
+def test_a_reproducible_split_of_one_cloud_is_still_weak_structure():
+    # One 6-D cloud, longer on one axis: k-means halves it the same way every time (ARI > 0.9), but the halves
+    # overlap (silhouette below 0.25: no substantial structure in Kaufman and Rousseeuw's bands).
+    X = np.random.default_rng(0).normal(size=(500, 6)) * [2, 1, 1, 1, 1, 1]
+    rec = recommend(compare(X, ["kmeans"], k_range=(2, 5)), X)
+    assert rec.bootstrap_ari > 0.9 and rec.weak_structure
+    assert "(below 0.25: the segments overlap heavily, although the same split comes back" in rec.warnings[0]
+
+
 def test_k_at_the_edge_of_the_range_is_flagged():
     X, _ = blobs()
     top = recommend(compare(X, ["kmeans"], k_range=(2, 3)), X)
