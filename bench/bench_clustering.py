@@ -26,11 +26,12 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.compare import compare, recommend  # noqa: E402
+from engine.compare import compare  # noqa: E402
 from engine.metrics import SAMPLE_SIZE, silhouette_values  # noqa: E402
 from engine.project import DEFAULT_ALGORITHMS  # noqa: E402
 from engine.results import NOISE  # noqa: E402
 from engine.sampling import random_sample, stratified_sample  # noqa: E402
+from engine.selection import recommend  # noqa: E402
 from engine.stability import stability  # noqa: E402
 
 # segment: share, orders (Poisson mean), basket size, unit price (lognormal median), recency days, tenure days
@@ -106,7 +107,9 @@ def bench_one(n_points: int, exact_limit: int, resamples: int) -> dict:
     started = time.perf_counter()
     comparison = compare(X, DEFAULT_ALGORITHMS, k_range=(2, 10), seed=42, context=raw, progress=progress)
     compare_seconds = time.perf_counter() - started
-    rec = recommend(comparison)
+    started = time.perf_counter()
+    rec = recommend(comparison, X, context=raw)
+    recommend_seconds = time.perf_counter() - started
     chosen = comparison.get(rec.algorithm, rec.k)
     started = time.perf_counter()
     stab = stability(X, rec.algorithm, rec.k, 42, None, chosen.labels, n_resamples=resamples)
@@ -120,6 +123,7 @@ def bench_one(n_points: int, exact_limit: int, resamples: int) -> dict:
     return {
         "n_points": n_points,
         "compare_seconds": round(compare_seconds, 1),
+        "recommend_seconds": round(recommend_seconds, 1),
         "per_stage_seconds": {k: round(v, 1) for k, v in stage_times.items()},
         "runs": len(comparison.runs),
         "status": pd.Series([r.status for r in comparison.runs]).value_counts().to_dict(),

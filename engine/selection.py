@@ -151,7 +151,7 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: two runs are never "equal"
 class _Candidate:
     run: RunResult
     index: int  # position in comparison.runs

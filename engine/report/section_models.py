@@ -189,12 +189,16 @@ def parameter_rows(ctx: ReportContext) -> list[tuple[str, str]]:
         ("Log-transformed (log1p)", ", ".join(f.log) or "none"),
         ("Scaling", f.scaling),
         ("Returns", p.data.returns),
+        ("Identical lines", p.data.duplicates + (" (dropped only when there is an order id)"
+                                                 if p.data.duplicates == "auto" else "")),
+        ("Minimum units to segment", str(p.data.min_units)),
         ("Recency reference date", p.data.as_of or "day after the last date in the data"),
         ("Algorithms compared", ", ".join(c.algorithms)),
         ("k range", f"{c.k_range[0]}–{c.k_range[1]}"),
         ("Seed (random_state)", str(c.seed)),
         ("Stability resamples", str(c.stability_resamples)),
         ("Pinned choice", _json(c.choice) if c.choice else "none (recommendation used)"),
+        ("Selection rule settings", _json(c.selection) if c.selection else "defaults"),
         ("Report projection", ctx.options.projection),
     ]
     rows += [(f"Parameters given for {name}", _json(params)) for name, params in sorted(c.params.items())]
