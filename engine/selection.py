@@ -216,15 +216,11 @@ def recommend(
     order = [pool[i] for i in table.index]  # best score first
     best_score = table["score"].iloc[0]
     near = [c for c, score in zip(order, table["score"], strict=True) if score >= best_score - rule.near]
-    shortlist = near[: rule.candidates] if X is not None and rule.resamples else order[:1]
     if X is not None and rule.resamples:
-        X = np.asarray(X, dtype=float)
-        _bootstrap(shortlist, X, comparison.seed, params or {}, context, rule)
-        further = [c for c in order if c not in shortlist][: rule.candidates]
-        while not any(c.ari >= MODERATE for c in shortlist) and further:  # all fragile: look further down
-            shortlist.append(further.pop(0))
-            _bootstrap(shortlist[-1:], X, comparison.seed, params or {}, context, rule)
-    best = _choose(shortlist, near, rule, X)
+        best, shortlist = _check_stability(near[: rule.candidates], order, np.asarray(X, dtype=float),
+                                           comparison.seed, params or {}, context, rule)
+    else:
+        best, shortlist = order[0], order[:1]
     ranking = _ranking_frame([best] + [c for c in order if c is not best], table, pool)
     reasons, warnings = _reasons(best, order, shortlist, table, pool, scored, unusable, eligible, rule, comparison)
     rfm = next((r for r in runs if r.algorithm == "rfm" and r.status == "ok"), None)
@@ -272,36 +268,45 @@ def _score(pool: list[_Candidate], rule: SelectionRule, algorithms: list[str]) -
     return table.sort_values(["score", "n_clusters", "algorithm_order"], ascending=[False, True, True], kind="stable")
 
 
-def _bootstrap(shortlist, X, seed, params, context, rule) -> None:
+def _bootstrap(c: _Candidate, X, seed, params, context, rule) -> None:
     from engine.stability import stability
 
-    for c in shortlist:
-        r = c.run
-        result = stability(X, r.algorithm, r.k if r.k is not None else r.n_clusters, seed,
-                           params.get(r.algorithm, {}), r.labels, n_resamples=rule.resamples, context=context,
-                           max_points=rule.resample_size)
-        c.ari = result.ari_mean
-        c.min_jaccard = min(result.jaccard.values()) if result.jaccard else float("nan")
+    r = c.run
+    result = stability(X, r.algorithm, r.k if r.k is not None else r.n_clusters, seed, params.get(r.algorithm, {}),
+                       r.labels, n_resamples=rule.resamples, context=context, max_points=rule.resample_size)
+    c.ari = result.ari_mean
+    c.min_jaccard = min(result.jaccard.values()) if result.jaccard else float("nan")
 
 
-def _choose(shortlist: list[_Candidate], near: list[_Candidate], rule: SelectionRule, X) -> _Candidate:
-    """The reproducible, truly split near-equivalent with the most segments; else the best steady score.
+def _check_stability(near, order, X, seed, params, context, rule) -> tuple[_Candidate, list[_Candidate]]:
+    """The recommended run, and the runs whose stability was checked to find it (in score order).
 
-    Reproducible: every segment's bootstrap Jaccard is at least ``rule.solid``.
-    Truly split: :func:`split_modes` finds two modes between every pair of
-    neighbouring segments, so the finer partition separates groups rather than
-    cutting one group in two.
+    The near-equivalents are checked from the most segments down (ties: better
+    score first); the first whose every segment reproduces (Jaccard at least
+    ``rule.solid``) and whose neighbouring segments are separate groups
+    (:func:`split_modes` above ``rule.split_gain``) wins, and the rest need no
+    refits. Failing that, the best-scored reproducible near-equivalent; failing
+    that, the best-scored run that is not fragile (mean ARI at least 0.6),
+    looking further down the ranking when every near-equivalent is fragile.
     """
-    solid = [c for c in shortlist if c in near and c.min_jaccard >= rule.solid]
-    for c in solid:
-        c.split_gain = split_modes(X, c.run.labels, seed=0)
-    split = [c for c in solid if c.split_gain > rule.split_gain]
-    if split:
-        return max(split, key=lambda c: (c.run.n_clusters, -shortlist.index(c)))
+    checked: list[_Candidate] = []
+    for c in sorted(near, key=lambda c: (-c.run.n_clusters, order.index(c))):
+        _bootstrap(c, X, seed, params, context, rule)
+        checked.append(c)
+        if c.min_jaccard >= rule.solid:
+            c.split_gain = split_modes(X, c.run.labels, seed=0)
+            if c.split_gain > rule.split_gain:
+                return c, sorted(checked, key=order.index)
+    checked.sort(key=order.index)
+    solid = [c for c in checked if c.min_jaccard >= rule.solid]
     if solid:
-        return solid[0]
-    steady = [c for c in shortlist if not c.ari < MODERATE]
-    return (steady or shortlist)[0]
+        return solid[0], checked
+    further = [c for c in order if c not in checked][: rule.candidates]
+    while not any(c.ari >= MODERATE for c in checked) and further:
+        checked.append(further.pop(0))
+        _bootstrap(checked[-1], X, seed, params, context, rule)
+    steady = [c for c in checked if not c.ari < MODERATE]
+    return (steady or checked)[0], checked
 
 
 SPLIT_SAMPLE = 3_000  # points per pair of segments for the two-mode test
