@@ -85,7 +85,7 @@ def save_logo(name: str, content: bytes) -> str:
 
 
 def demo_analysis() -> Analysis:
-    from engine.pipeline import demo_project
+    from engine.project import demo_project
 
     return Analysis(project=demo_project())
 

@@ -33,7 +33,8 @@ def main() -> None:
     args = ap.parse_args()
 
     t_import = time.perf_counter()
-    from engine import pipeline
+    from engine.analysis import run_project
+    from engine.project import demo_project
     from engine.report import render
     from engine.report.worker import RenderPool
 
@@ -44,8 +45,8 @@ def main() -> None:
         for i in range(args.repeat):
             pool.clear_chart_cache()  # every run draws its charts, as a first build would
             t0 = time.perf_counter()
-            project = pipeline.demo_project()
-            result = pipeline.run(project)
+            project = demo_project()
+            result = run_project(project)
             t1 = time.perf_counter()
             context = render.build_context(result, project.report, chart_renderer=pool.chart_image)
             t2 = time.perf_counter()

@@ -21,8 +21,8 @@ from typing import Any, Generic, TypeVar
 
 from engine import pipeline
 from engine.errors import InputError
-from engine.project import Project
-from engine.results import ClusterLabel, ConsistencyWarning, Profile
+from engine.project import Project, resolved_project
+from engine.results import AnalysisResult, ClusterLabel, ConsistencyWarning, Dataset, Profile
 
 T = TypeVar("T")
 Progress = Callable[[str, float], None]
@@ -99,6 +99,8 @@ _STEP_STAGES = {
     "report": ("pdf",),
 }
 _STAGE_FP = {"pdf": "report", "html": "report", "result": "report"}
+_TIMED = ("data", "features", "comparison", "choice", "stability", "labels")  # stored stages with their seconds
+TIMING_NAMES = {"data": "load"}  # summary JSON key per stage (DESIGN.md: timings_s.load)
 
 
 @dataclass
@@ -248,10 +250,12 @@ class Analysis:
         self.labels_written_for = self.fingerprint("choice")
 
     # ---- the report ----------------------------------------------------
-    def to_result(self) -> pipeline.AnalysisResult:
+    def to_result(self) -> AnalysisResult:
         """Assemble the report's input from up-to-date stages only (raises if any is stale).
 
-        Kept until the report fingerprint changes (labels and report options included).
+        The one place an :class:`AnalysisResult` is built, for the app, the
+        command line and the tests alike. Kept until the report fingerprint
+        changes (labels and report options included).
         """
         current = self.current("result")
         if current is not None:
@@ -264,17 +268,20 @@ class Analysis:
         if self.project.clustering.stability_resamples and self.stage_status("stability") != "done":
             raise InputError("The stability check is not up to date; run the Compare step first.")
         labelled: Labelled = self._need("labels", "label")
+        started = time.perf_counter()
         cluster_labels, warnings, edit_notes = self.cluster_labels()
         narrative = pipeline.report_narrative(
             self.project, dataset, features, choice.run, choice.recommendation, labelled.profile,
             cluster_labels, stab,
         )
-        result = pipeline.AnalysisResult(
+        timings = {TIMING_NAMES.get(stage, stage): getattr(self, stage).seconds for stage in _TIMED
+                   if getattr(self, stage) is not None}
+        timings["narrative"] = round(time.perf_counter() - started, 3)
+        result = AnalysisResult(
             project=_copy(self.project), dataset=dataset, features=features, comparison=comparison,
             recommendation=choice.recommendation, chosen=choice.run, chosen_reason=choice.reason,
             labels=choice.run.labels, profile=labelled.profile, cluster_labels=cluster_labels,
-            warnings=warnings, stability=stab, narrative=narrative,
-            timings_s={s: getattr(self, s).seconds for s in ("data", "features", "comparison", "choice", "labels")},
+            warnings=warnings, stability=stab, narrative=narrative, timings_s=timings,
             notes=pipeline.notes_for_report(narrative, dataset, features, comparison, edit_notes),
         )
         self.result = Stored(result, self.fingerprint("result"))
@@ -303,9 +310,8 @@ class Analysis:
     # ---- project files -------------------------------------------------
     def to_project_json(self) -> str:
         """The project file that rebuilds the report (defaulted features written out)."""
-        from engine.pipeline import resolved_project
-
-        return resolved_project(self.project, self.current("features")).to_json()
+        features = self.current("features")
+        return resolved_project(self.project, features.names if features is not None else None).to_json()
 
     @classmethod
     def from_project_json(cls, text: str, data_dir: str | Path | None = None) -> Analysis:
@@ -364,3 +370,16 @@ def _resolve(raw: str, roots: list[Path]) -> str:
         f"The project file names {raw!r}, which is neither in the bundled data/ folder nor among the uploaded "
         f"files; upload {path.name} together with the project file."
     )
+
+
+def run_project(project: Project, progress: Progress | None = None, dataset: Dataset | None = None) -> AnalysisResult:
+    """Every stage of ``project``, in order, and the result the report renders.
+
+    What the command line, the benchmarks and the tests run; the app drives the
+    same :class:`Analysis` step by step. ``dataset`` skips loading (already read).
+    """
+    analysis = Analysis(project=project)
+    if dataset is not None:
+        analysis.data = Stored(dataset, analysis.fingerprint("data"))
+    analysis.run_all(progress)
+    return analysis.to_result()

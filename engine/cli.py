@@ -88,14 +88,15 @@ def _inspect(args) -> int:
 
 
 def _build(args) -> int:
-    from engine import pipeline
+    from engine.analysis import run_project
+    from engine.project import demo_project, resolved_project
     from engine.report import exports, render
     from engine.report.worker import RenderPool
 
     if args.demo and args.paths:
         raise InputError("Use either --demo or data paths, not both.")
     if args.demo:
-        project = pipeline.demo_project()
+        project = demo_project()
         if args.project:
             loaded = _load_project(args)
             loaded.data.paths = project.data.paths
@@ -117,7 +118,7 @@ def _build(args) -> int:
 
     # The workers import WeasyPrint and start vl-convert on the other core while this one clusters.
     with RenderPool() as pool:
-        result = pipeline.run(project, progress=progress)
+        result = run_project(project, progress=progress)
         t0 = time.perf_counter()
         context = render.build_context(result, project.report, chart_renderer=pool.chart_image)
         result.timings_s["sections"] = round(time.perf_counter() - t0, 3)
@@ -131,7 +132,7 @@ def _build(args) -> int:
     if args.profiles:
         Path(args.profiles).write_text(exports.profiles_csv(result), encoding="utf-8")
     if args.export_project:
-        exported = pipeline.resolved_project(project, result.features)
+        exported = resolved_project(project, result.features.names)
         Path(args.export_project).write_text(exported.to_json(), encoding="utf-8")
     if args.summary:
         Path(args.summary).write_text(json.dumps(exports.summary_dict(result), indent=2), encoding="utf-8")

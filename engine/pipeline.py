@@ -1,16 +1,13 @@
-"""Run a whole analysis from a project: load → features → compare → choose → profile → label.
+"""The stages of an analysis, one function each: load → features → compare → choose → stability → label → narrative.
 
-The command line, the tests and the app all drive the same functions. Each
-stage records its wall time in ``timings_s`` (the summary JSON quotes them).
+Each reads the project and the previous stages' results and returns its own.
+:class:`engine.analysis.Analysis` runs them (caching each result with the
+fingerprint of what it read), for the app, the command line and the tests alike.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-
-import numpy as np
 
 from engine.project import Project
 from engine.results import (
@@ -28,75 +25,11 @@ from engine.results import (
 Progress = Callable[[str, float], None]  # (message, fraction 0..1)
 
 
-@dataclass
-class AnalysisResult:
-    """Everything one run of the engine produced, ready to render."""
-
-    project: Project
-    dataset: Dataset
-    features: FeatureMatrix
-    comparison: Comparison
-    recommendation: Recommendation
-    chosen: RunResult  # the run used (recommended, or pinned by clustering.choice)
-    chosen_reason: str  # one sentence: recommended by the rule, or chosen by the analyst
-    labels: np.ndarray  # cluster id per unit, same order as features.table
-    profile: Profile
-    cluster_labels: dict[int, ClusterLabel]
-    warnings: list[ConsistencyWarning]
-    stability: Stability | None
-    narrative: dict = field(default_factory=dict)  # report-level sentences (engine.narrative)
-    timings_s: dict[str, float] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)  # pipeline-level warnings for the report
-
-
 def notes_for_report(narrative: dict, dataset: Dataset, features: FeatureMatrix, comparison: Comparison,
                      edit_notes: list[str]) -> list[str]:
     """Pipeline-level warnings in reading order: the read-first ones, then data, features, comparison, labels."""
     notes = list(narrative.get("read_first", [])) + list(dataset.warnings) + list(features.warnings)
     return list(dict.fromkeys(notes + list(comparison.notes) + list(edit_notes)))
-
-
-class _Timer:
-    def __init__(self, timings: dict[str, float]):
-        self.timings = timings
-
-    def __call__(self, name: str):
-        timer = self
-
-        class _Ctx:
-            def __enter__(self):
-                self.t0 = time.perf_counter()
-
-            def __exit__(self, *exc):
-                timer.timings[name] = round(time.perf_counter() - self.t0, 3)
-
-        return _Ctx()
-
-
-SAMPLE_DIR = __import__("pathlib").Path(__file__).resolve().parent.parent / "data" / "sample"
-
-
-def demo_project() -> Project:
-    """The bundled sample with default choices (what ``build --demo`` runs)."""
-    project = Project()
-    project.data.paths = [str(SAMPLE_DIR)]
-    project.report.client = "Sample Retail Co."
-    project.report.title = "Customer Segmentation Report"
-    return project
-
-
-def resolved_project(project: Project, features: FeatureMatrix | None) -> Project:
-    """A copy of the project with the defaulted feature list written out.
-
-    The exported project file then says which features were clustered even when
-    the analyst left ``features.selected`` to the defaults, and still rebuilds the
-    same report if the defaults change. ``features.log`` keeps its value: ``null``
-    (automatic) behaves differently from a list on features with negative values.
-    """
-    copy = Project.from_dict(project.to_dict())
-    if features is not None and copy.features.selected is None:
-        copy.features.selected = list(features.names)
-    return copy
 
 
 def load(project: Project) -> Dataset:
@@ -205,57 +138,6 @@ def edited_labels(
 
     labels, notes = apply_edits(generated, project.labels)
     return labels, check_consistency(labels, profile), list(notes)
-
-
-def run(project: Project, progress: Progress | None = None, dataset: Dataset | None = None) -> AnalysisResult:
-    """Run every stage and return the result the report renders."""
-
-    def say(msg: str, frac: float) -> None:
-        if progress:
-            progress(msg, frac)
-
-    timings: dict[str, float] = {}
-    timer = _Timer(timings)
-    with timer("load"):
-        say("Loading data", 0.0)
-        dataset = dataset if dataset is not None else load(project)
-    with timer("features"):
-        say("Building features", 0.1)
-        features = build_features(project, dataset)
-    with timer("comparison"):
-        comparison = run_comparison(
-            project, features, progress=lambda m, f: say(m, 0.15 + 0.6 * f)
-        )
-    with timer("choice"):
-        recommendation, chosen, chosen_reason = choose_model(project, features, comparison)
-    with timer("stability"):
-        say("Checking stability", 0.8)
-        stab = check_stability(project, features, chosen)
-    with timer("narrative"):
-        say("Writing the narrative", 0.9)
-        profile, generated = profile_and_name(features, chosen)
-        cluster_labels, warnings, edit_notes = edited_labels(project, generated, profile)
-        narrative = report_narrative(
-            project, dataset, features, chosen, recommendation, profile, cluster_labels, stab
-        )
-    say("Done", 1.0)
-    return AnalysisResult(
-        project=project,
-        dataset=dataset,
-        features=features,
-        comparison=comparison,
-        recommendation=recommendation,
-        chosen=chosen,
-        chosen_reason=chosen_reason,
-        labels=chosen.labels,
-        profile=profile,
-        cluster_labels=cluster_labels,
-        warnings=warnings,
-        stability=stab,
-        narrative=narrative,
-        timings_s=timings,
-        notes=notes_for_report(narrative, dataset, features, comparison, edit_notes),
-    )
 
 
 def read_first(dataset: Dataset, recommendation: Recommendation, chosen: RunResult, stab: Stability | None) -> list[str]:

@@ -224,6 +224,32 @@ class Project:
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "sample"
+
+
+def demo_project() -> Project:
+    """The bundled sample with default choices (what ``build --demo`` runs)."""
+    project = Project()
+    project.data.paths = [str(SAMPLE_DIR)]
+    project.report.client = "Sample Retail Co."
+    project.report.title = "Customer Segmentation Report"
+    return project
+
+
+def resolved_project(project: Project, feature_names: list[str] | None) -> Project:
+    """A copy of the project with the defaulted feature list written out.
+
+    The exported project file then says which features were clustered even when
+    the analyst left ``features.selected`` to the defaults, and still rebuilds the
+    same report if the defaults change. ``features.log`` keeps its value: ``null``
+    (automatic) behaves differently from a list on features with negative values.
+    """
+    copy = Project.from_dict(project.to_dict())
+    if feature_names is not None and copy.features.selected is None:
+        copy.features.selected = list(feature_names)
+    return copy
+
+
 # ---- helpers ---------------------------------------------------------------
 
 def _expect(value, typ, where):

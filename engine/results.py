@@ -9,10 +9,11 @@ Stage order (one direction only)::
 
     load  -> Dataset            (engine.dataset)
     features -> FeatureMatrix   (engine.features)
-    compare -> Comparison, Recommendation   (engine.compare)
-    fit chosen -> ChosenModel, Stability     (engine.compare, engine.stability)
+    compare -> Comparison       (engine.compare)
+    choose -> Recommendation, RunResult, Stability   (engine.selection, engine.stability)
     profile -> Profile          (engine.profiles)
     narrative -> ClusterLabel per cluster, ConsistencyWarning list (engine.narrative)
+    all of it -> AnalysisResult (engine.analysis)
 """
 
 from __future__ import annotations
@@ -284,3 +285,24 @@ class ConsistencyWarning:
     level: str  # the level the data gives, e.g. "very low"
     message: str  # one sentence naming claim and contradicting number
     suppressed: bool = False
+
+
+@dataclass
+class AnalysisResult:
+    """Everything one run of the engine produced, ready to render (built by :meth:`engine.analysis.Analysis.to_result`)."""
+
+    project: object  # engine.project.Project (results stay free of the project module)
+    dataset: Dataset
+    features: FeatureMatrix
+    comparison: Comparison
+    recommendation: Recommendation
+    chosen: RunResult  # the run used (recommended, or pinned by clustering.choice)
+    chosen_reason: str  # one sentence: recommended by the rule, or chosen by the analyst
+    labels: np.ndarray  # cluster id per unit, same order as features.table
+    profile: Profile
+    cluster_labels: dict[int, ClusterLabel]
+    warnings: list[ConsistencyWarning]
+    stability: Stability | None
+    narrative: dict = field(default_factory=dict)  # report-level sentences (engine.narrative)
+    timings_s: dict[str, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # pipeline-level warnings for the report

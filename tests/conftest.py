@@ -8,6 +8,7 @@ import pytest
 @pytest.fixture(scope="session")
 def demo_result():
     """The full engine run on the bundled sample with default choices."""
-    from engine.pipeline import demo_project, run
+    from engine.analysis import run_project
+    from engine.project import demo_project
 
-    return run(demo_project())
+    return run_project(demo_project())

@@ -17,7 +17,7 @@ from engine.profiles import is_additive
 from engine.project import ReportSpec
 from engine.report.assets import ChartImage, chart_image
 from engine.report.filters import integer
-from engine.results import NOISE, FeatureDef
+from engine.results import NOISE, AnalysisResult, FeatureDef
 
 UNIT_WORDS = {"customer": ("customer", "customers"), "row": ("row", "rows")}
 # Customer features that are sums over transactions, so a cluster total means something
@@ -51,7 +51,7 @@ def feature_def(name: str) -> FeatureDef | None:
 class ReportContext:
     """One run's result plus the report options, with the derived names every section shares."""
 
-    result: object  # engine.pipeline.AnalysisResult (not imported: avoids a cycle)
+    result: AnalysisResult
     options: ReportSpec
     generated_at: str
     # spec, key -> image (or a ChartRef that becomes one); RenderPool passes its own to draw in its workers

@@ -68,7 +68,7 @@ def render_html(result, options: ReportSpec | None = None, generated_at: str | N
 
     Parameters
     ----------
-    result : engine.pipeline.AnalysisResult
+    result : engine.results.AnalysisResult
         The run to report on.
     options : ReportSpec, optional
         Client, title, page size, accent, logo, sections; default ``result.project.report``.

@@ -167,10 +167,10 @@ def build_recommendations_monitoring(ctx: ReportContext) -> dict:
 
 
 def build_appendix(ctx: ReportContext) -> dict:
-    from engine.pipeline import resolved_project
+    from engine.project import resolved_project
 
     r = ctx.result
-    project_json = resolved_project(r.project, r.features).to_json()  # the file --export-project writes
+    project_json = resolved_project(r.project, r.features.names).to_json()  # the file --export-project writes
     q = r.dataset.quality
     stability = None
     if r.stability is not None:

@@ -25,7 +25,7 @@ call is made in this process instead, so a report never depends on the worker
 Typical use::
 
     with RenderPool() as pool:
-        result = pipeline.run(project)
+        result = run_project(project)
         context = build_context(result, project.report, chart_renderer=pool.chart_image)
         html, pdf = pool.report(context)
 """

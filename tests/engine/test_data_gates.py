@@ -181,7 +181,7 @@ def test_several_customers_without_transactions(tmp_path):
 
 
 def _run(paths, unit: str = "customer", **clustering):
-    from engine.pipeline import run
+    from engine.analysis import run_project as run
 
     project = Project.from_dict({
         "data": {"paths": [str(p) for p in paths], "unit": unit},

@@ -60,7 +60,8 @@ def _local_features() -> FeatureMatrix:
 
 def _engine_features() -> FeatureMatrix:
     pytest.importorskip("engine.dataset")
-    from engine.pipeline import build_features, demo_project, load
+    from engine.pipeline import build_features, load
+    from engine.project import demo_project
 
     project = demo_project()
     return build_features(project, load(project))

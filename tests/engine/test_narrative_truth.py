@@ -82,8 +82,9 @@ def test_sweep_of_the_bundled_sample_through_the_engine_generates_no_warning():
     pytest.importorskip("engine.dataset")
     from sklearn.cluster import AgglomerativeClustering, KMeans
 
-    from engine.pipeline import build_features, demo_project, load
+    from engine.pipeline import build_features, load
     from engine.profiles import profile_clusters
+    from engine.project import demo_project
 
     project = demo_project()
     features = build_features(project, load(project))

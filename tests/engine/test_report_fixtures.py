@@ -13,10 +13,10 @@ import pandas as pd
 from sklearn.cluster import KMeans
 
 from engine.metrics import score
-from engine.pipeline import AnalysisResult
 from engine.profiles import profile_clusters
 from engine.project import Project
 from engine.results import (
+    AnalysisResult,
     ClusterLabel,
     Comparison,
     ConsistencyWarning,
