@@ -99,7 +99,7 @@ shown = ["algorithm", "k", "n_clusters"] + [m for m in METRICS if m in table.col
 st.dataframe(
     table[shown], hide_index=True, width="stretch",
     column_config={m: st.column_config.NumberColumn(METRICS[m].label.split(" (")[0], help=METRICS[m].description,
-                                                    format="%.3f" if m in ("silhouette", "davies_bouldin") else "%.1f")
+                                                    format=f"%.{METRICS[m].decimals}f")
                    for m in METRICS if m in table.columns}
     | {"algorithm": st.column_config.TextColumn("Algorithm"),
        "k": st.column_config.NumberColumn("k", help="Requested number of clusters (empty: density method)"),

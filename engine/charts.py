@@ -29,12 +29,6 @@ PALETTE = (
 NOISE_COLOR = "#c7c7c7"
 ALGORITHM_PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c", "#7f7f7f")
 CORRELATION_MAX_FEATURES = 70  # 70 x 70 cells stays under MAX_ROWS
-# Short panel titles; the direction comes from engine.metrics.METRICS (direction is data).
-METRIC_SHORT_TITLES = {
-    "davies_bouldin": "Davies-Bouldin",
-    "calinski_harabasz": "Calinski-Harabasz",
-    "inertia": "Inertia",
-}
 
 
 def cluster_color(cluster: int) -> str:
@@ -53,7 +47,7 @@ def metric_vs_k_chart(
     at the number of clusters they found. All panels read one dataset and
     filter it by metric.
     """
-    from engine.metrics import METRICS  # lazy: keeps scikit-learn out of a bare chart import
+    from engine.metrics import METRICS
 
     table = comparison_table
     if "status" in table.columns:
@@ -371,11 +365,9 @@ def _percent(share: float) -> str:
 
 def _metric_title(metric: str, registry: dict) -> tuple[str, str]:
     entry = registry.get(metric)
-    name = METRIC_SHORT_TITLES.get(metric, entry.label if entry else metric.replace("_", " ").capitalize())
     if entry is None:
-        return name, ""
-    direction = "higher is better" if entry.greater_is_better else "lower is better"
-    return name, direction + ("; look for the elbow" if metric == "inertia" else "")
+        return metric.replace("_", " ").capitalize(), ""
+    return entry.short_title, entry.direction + ("; look for the elbow" if metric == "inertia" else "")
 
 
 def _ordered_ids(clusters) -> list[int]:

@@ -14,11 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial.distance import cdist
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
 from engine.results import NOISE
-from engine.sampling import stratified_sample
 
 EXACT_THRESHOLD = 10_000
 SAMPLE_SIZE = 4_000  # stratified silhouette sample; measured error < 0.01 (bench/README.md)
@@ -27,13 +24,34 @@ _CHUNK_CELLS = 4_000_000  # distance-matrix cells held at once (~32 MB)
 
 @dataclass(frozen=True)
 class Metric:
-    """One entry of METRICS. ``model_only`` metrics come from a fitted likelihood model (GMM)."""
+    """One entry of METRICS: everything the comparison, the rule, the app and the report need to know.
+
+    ``model_only`` metrics come from a fitted likelihood model (GMM); ``ranked``
+    metrics make the recommendation's consensus score (engine.selection).
+    ``decimals`` are the report's, the app's and the summary JSON's alike.
+    """
 
     name: str
-    label: str
-    description: str
+    label: str  # "Davies-Bouldin index" (table headers, the app)
+    description: str  # one plain sentence
     greater_is_better: bool
     model_only: bool = False
+    ranked: bool = False
+    decimals: int = 4
+    short: str = ""  # chart panel titles ("Davies-Bouldin"); defaults to the label
+    noun: str = ""  # in a sentence ("the lowest Davies-Bouldin index"); defaults to the label
+
+    @property
+    def short_title(self) -> str:
+        return self.short or self.label
+
+    @property
+    def in_sentence(self) -> str:
+        return self.noun or self.label
+
+    @property
+    def direction(self) -> str:
+        return "higher is better" if self.greater_is_better else "lower is better"
 
 
 METRICS: dict[str, Metric] = {
@@ -41,22 +59,23 @@ METRICS: dict[str, Metric] = {
     for m in (
         Metric("davies_bouldin", "Davies-Bouldin index",
                "Average similarity of each cluster to its most similar one; lower means better separated.",
-               greater_is_better=False),
+               greater_is_better=False, ranked=True, short="Davies-Bouldin"),
         Metric("silhouette", "Silhouette",
                "How much closer points are to their own cluster than to the next one (-1 to 1).",
-               greater_is_better=True),
+               greater_is_better=True, ranked=True, noun="silhouette"),
         Metric("calinski_harabasz", "Calinski-Harabasz index",
                "Between-cluster over within-cluster dispersion, adjusted for k; higher is better.",
-               greater_is_better=True),
+               greater_is_better=True, ranked=True, decimals=1, short="Calinski-Harabasz"),
         Metric("inertia", "Inertia (within-cluster sum of squares)",
                "Sum of squared distances to the cluster centre in the scaled space; falls as k grows.",
-               greater_is_better=False),
+               greater_is_better=False, decimals=1, short="Inertia", noun="inertia"),
         Metric("bic", "BIC", "Bayesian information criterion of the Gaussian mixture; lower is better.",
-               greater_is_better=False, model_only=True),
+               greater_is_better=False, model_only=True, decimals=1),
         Metric("aic", "AIC", "Akaike information criterion of the Gaussian mixture; lower is better.",
-               greater_is_better=False, model_only=True),
+               greater_is_better=False, model_only=True, decimals=1),
     )
 }
+RANKED = tuple(name for name, m in METRICS.items() if m.ranked)  # the recommendation's consensus
 
 
 class DegenerateLabels(ValueError):
@@ -98,6 +117,8 @@ def silhouette_values(X: np.ndarray, label_sets: Sequence[np.ndarray]) -> list[n
     are returned as 0 and should be dropped. Singleton clusters score 0, as in
     scikit-learn.
     """
+    from scipy.spatial.distance import cdist  # lazy: the registry above is read by pages and reports
+
     n_points = len(X)
     sets = [_ClusterIndex(np.asarray(labels), n_points) for labels in label_sets]
     few = [s for s in sets if s.n_clusters <= _MATMUL_MAX_K]
@@ -168,6 +189,10 @@ def score_many(
     progress: Callable[[str, float], None] | None = None,
 ) -> list[tuple[dict[str, float], int | None]]:
     """:func:`score` for several labelings of X; exact silhouettes share one distance pass."""
+    from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
+
+    from engine.sampling import stratified_sample
+
     for labels in label_sets:
         reason = degenerate_reason(labels)
         if reason:

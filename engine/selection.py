@@ -42,12 +42,12 @@ import pandas as pd
 
 from engine.algorithms import ALGORITHMS
 from engine.errors import InputError
-from engine.metrics import METRICS
+from engine.metrics import METRICS, RANKED
 from engine.results import Comparison, Recommendation, RunResult
 from engine.stability import MODERATE
 
-CONSENSUS_METRICS = ("davies_bouldin", "silhouette", "calinski_harabasz")
-RANK_BY = ("consensus", *CONSENSUS_METRICS, "bic")
+CONSENSUS_METRICS = RANKED
+RANK_BY = ("consensus", *RANKED, *(name for name, m in METRICS.items() if m.model_only and m.name == "bic"))
 
 
 @dataclass(frozen=True)
@@ -385,13 +385,12 @@ def describe_run(run: RunResult) -> str:
 
 def _metric_phrase(m: str, value: float, rank: float, noise_share: float, adjusted: float) -> str:
     spec = METRICS[m]
-    shown = f"{value:,.0f}" if m == "calinski_harabasz" else f"{value:.2f}"
+    shown = f"{value:,.0f}" if spec.decimals <= 1 else f"{value:.2f}"  # prose rounds coarser than the tables
     if m == "silhouette" and noise_share > 0:
         shown += f", {adjusted:.2f} counting noise as 0"
     best = "highest" if spec.greater_is_better else "lowest"
-    place = best if rank == 1 else f"{_ordinal(int(rank))}-{'highest' if spec.greater_is_better else 'lowest'}"
-    noun = spec.label if m != "silhouette" else "silhouette"
-    return f"the {place} {noun} ({shown})"
+    place = best if rank == 1 else f"{_ordinal(int(rank))}-{best}"
+    return f"the {place} {spec.in_sentence} ({shown})"
 
 
 def _ordinal(n: int) -> str:

@@ -27,9 +27,7 @@ ARI_WORDS = ((0.8, "stable"), (0.6, "moderately stable"), (-1.0, "unstable"))  #
 OVER_SHARE, UNDER_SHARE = 1.5, 0.67  # revenue share / size share bands for resource allocation
 SIZE_ALERT_POINTS = 5  # percentage-point move in a segment's share that signals drift
 CADENCE = ((45, "every month"), (120, "every quarter"), (float("inf"), "twice a year"))  # by median days between orders
-# Same decimals as the report tables (engine.report.filters.METRIC_DECIMALS), so prose and tables agree.
 WIN_BACK_PERSONAS = ("at_risk", "lapsed")  # a "high" recency is flagged for these; "very high" always
-METRIC_DECIMALS = {"davies_bouldin": 4, "silhouette": 4, "calinski_harabasz": 1, "inertia": 1, "bic": 1, "aic": 1}
 
 
 def executive_summary(
@@ -302,10 +300,10 @@ def _metric_list(metrics: dict) -> str:
         if not is_number(value):
             continue
         entry = METRICS.get(key)
-        label = entry.label if entry else key
-        direction = "" if entry is None else (" (higher is better)" if entry.greater_is_better else " (lower is better)")
-        decimals = METRIC_DECIMALS.get(key, 4)
-        parts.append(f"{label} {fmt_fixed(value, decimals)}{direction}")
+        if entry is None:
+            parts.append(f"{key} {fmt_fixed(value, 4)}")
+            continue
+        parts.append(f"{entry.label} {fmt_fixed(value, entry.decimals)} ({entry.direction})")
     return join_words(parts)
 
 

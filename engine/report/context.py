@@ -33,13 +33,6 @@ def algorithm_label(key: str) -> str:
     return entry.label if entry is not None else key
 
 
-def metric_entries() -> dict:
-    """The metric registry (key -> entry with label and greater_is_better)."""
-    from engine.metrics import METRICS
-
-    return METRICS
-
-
 def feature_def(name: str) -> FeatureDef | None:
     """The catalogue entry of a customer feature (share_<category> included), else None."""
     from engine.features import feature_def as lookup

@@ -19,11 +19,12 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
+from engine.metrics import METRICS, RANKED
 from engine.report.filters import MEAN_DECIMALS, MISSING, is_missing, iso_date, round_metric, round_share
 from engine.results import NOISE
 
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-COMPARISON_METRICS = ("davies_bouldin", "silhouette", "calinski_harabasz", "inertia", "bic", "aic")
+COMPARISON_METRICS = tuple(METRICS)  # every metric of the registry, in its order
 RFM_SCORE_COLUMNS = ("r_score", "f_score", "m_score", "rfm_segment")
 _LINE_ID_ROLES = ("order_id", "customer_id")  # a line's identity, best first
 _ID_NAME = re.compile(r"(^|[_\s\-.])(id|key|no|nr|number|ref)$|[a-z](ID|Id|No|Nr)$|^id$", re.IGNORECASE)
@@ -211,7 +212,7 @@ def summary_dict(result) -> dict:
             "algorithm": chosen.algorithm,
             "k": int(chosen.n_clusters),
             "reason": result.chosen_reason,
-            **{key: round_metric(key, chosen.metrics.get(key)) for key in COMPARISON_METRICS[:3]},
+            **{key: round_metric(key, chosen.metrics.get(key)) for key in RANKED},
             "noise_share": round_share(chosen.noise_share),
             "recommended": {"algorithm": rec.algorithm, "k": int(rec.k), "reasons": list(rec.reasons),
                             "bootstrap_ari": _number(rec.bootstrap_ari, 4), "weak_structure": rec.weak_structure,

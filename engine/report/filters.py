@@ -12,19 +12,12 @@ import math
 
 import pandas as pd
 
+from engine.metrics import METRICS
+
 MISSING = "–"  # en dash: shown for a value that does not exist (never "nan")
 
-# Decimals per metric key, shared by the PDF and the summary JSON.
-METRIC_DECIMALS = {
-    "davies_bouldin": 4,
-    "silhouette": 4,
-    "calinski_harabasz": 1,
-    "inertia": 1,
-    "bic": 1,
-    "aic": 1,
-    "ari": 3,
-    "jaccard": 3,
-}
+# Decimals per metric key, shared by the PDF, the app and the summary JSON: the registry's, plus stability.
+METRIC_DECIMALS = {**{key: m.decimals for key, m in METRICS.items()}, "ari": 3, "jaccard": 3}
 DEFAULT_METRIC_DECIMALS = 4
 SHARE_DECIMALS = 4  # shares are fractions; 4 decimals = percentages to 2 decimals
 MEAN_DECIMALS = 4  # cluster means in the summary JSON (shares are fractions, so 2 would lose them)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 
-from engine.report.context import ReportContext, algorithm_label, metric_entries
+from engine.metrics import METRICS, RANKED
+from engine.report.context import ReportContext, algorithm_label
 from engine.results import RunResult
 
-TABLE_METRICS = ("davies_bouldin", "silhouette", "calinski_harabasz")
+TABLE_METRICS = RANKED  # the indices the recommendation scores on
 SWEEP_METRICS = ("davies_bouldin", "silhouette", "calinski_harabasz", "inertia", "bic")
 RANK_METRIC = "davies_bouldin"  # fallback when an algorithm has no eligible run
 BASELINE = "rfm"  # shown for comparison, never recommended
@@ -21,15 +22,11 @@ BASELINE = "rfm"  # shown for comparison, never recommended
 
 def metric_headers(keys) -> list[dict]:
     """Label and direction of each metric key, from the registry."""
-    entries = metric_entries()
     out = []
     for key in keys:
-        entry = entries.get(key)
-        label = getattr(entry, "label", key.replace("_", " ").capitalize())
-        greater = getattr(entry, "greater_is_better", None)
-        direction = "" if greater is None else ("higher is better" if greater else "lower is better")
-        out.append({"key": key, "label": label, "direction": direction,
-                    "description": getattr(entry, "description", "")})
+        entry = METRICS.get(key)
+        out.append({"key": key, "label": entry.label if entry else key.replace("_", " ").capitalize(),
+                    "direction": entry.direction if entry else "", "description": entry.description if entry else ""})
     return out
 
 
