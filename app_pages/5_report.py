@@ -23,7 +23,7 @@ if behind:
         st.rerun()
     st.stop()
 
-from engine.report.sections import SECTIONS  # noqa: E402  (report modules load WeasyPrint: only here)
+from engine.report.sections import SECTIONS  # noqa: E402  (the report modules load Jinja and the charts: only here)
 
 optional_sections = [key for key, section in SECTIONS.items() if not section.always]
 with st.form("report.options"):

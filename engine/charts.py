@@ -65,7 +65,7 @@ def metric_vs_k_chart(
     algorithms = list(dict.fromkeys(base["algorithm"]))
     single = len(algorithms) == 1  # one algorithm (the report's k sweep): its name is in the title, no legend
     color = vl.nominal("algorithm", title="Algorithm", legend=None if single else {},
-                       scale={"domain": algorithms, "range": [ALGORITHM_PALETTE[i % 8] for i in range(len(algorithms))]})
+                       scale={"domain": algorithms, "range": [ALGORITHM_PALETTE[i % len(ALGORITHM_PALETTE)] for i in range(len(algorithms))]})
     rows, panels, shown = [], [], []
     for metric in metrics:
         if metric not in table.columns:

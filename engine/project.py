@@ -189,7 +189,9 @@ class Project:
             raise InputError(f"clustering.seed is {seed!r}; use a whole number 0 or above.")
         if not self.clustering.algorithms:
             raise InputError("clustering.algorithms is empty; name at least one algorithm.")
-        from engine.algorithms import ALGORITHMS  # local: avoid an import cycle
+        from engine.algorithms import (
+            ALGORITHMS,  # local: the registry loads scikit-learn, which the app start skips
+        )
 
         for name in self.clustering.algorithms:
             _choice(name, tuple(ALGORITHMS), "clustering.algorithms entry")

@@ -11,6 +11,9 @@ Names are loaded on first use, so ``from engine.report.sections import SECTIONS`
 """
 
 from importlib import import_module
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "report_templates"  # partials and print CSS
 
 _EXPORTS = {
     "SECTIONS": "engine.report.sections",

@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from engine.report.render import TEMPLATE_DIR
+from engine.report import TEMPLATE_DIR
 
 _MIME_BY_SUFFIX = {
     ".css": "text/css",

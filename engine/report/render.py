@@ -14,9 +14,9 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from engine.project import ReportSpec
+from engine.report import TEMPLATE_DIR
 from engine.report.filters import FILTERS, iso_date
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent.parent / "report_templates"
 _ENV: Environment | None = None
 
 
