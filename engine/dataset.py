@@ -20,20 +20,46 @@ exist, as their product). Return lines carry negative quantity and amount.
 ``Dataset.customers`` holds one row per customer kept, indexed by
 ``customer_id``: canonical ``region`` / ``signup_date`` when known, plus the
 customers table's other columns under their own names.
+
+Joining the side tables lives in :mod:`engine.joins`; the cleaning rules and
+the data-quality sentences in :mod:`engine.quality`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from engine.errors import InputError
 from engine.io import expand_paths, read_table
+from engine.joins import (
+    Table,
+    customer_attributes,
+    customers_frame,
+    customers_without_transactions,
+    join_report,
+    positions,
+    product_attributes,
+    take,
+)
 from engine.parsing import ParsedDates, clean_text, normalise_ids, parse_dates, to_numbers
+from engine.quality import (
+    NO_MONEY,
+    OUTLIER_IQR_FACTOR,
+    add_amount,
+    customer_outliers,
+    drops_identical,
+    flag_returns,
+    identical_kept_finding,
+    identical_kept_warning,
+    no_money,
+    plural,
+    purchases_before_signup,
+    returns_sentence,
+    row_outliers,
+    rows_sentence,
+)
 from engine.results import CANONICAL_COLUMNS, Dataset, JoinReport, QualitySummary, TableInfo
 from engine.roles import (
     ID_ROLES,
@@ -47,14 +73,6 @@ from engine.roles import (
 
 RETURNS_OPTIONS = ("net", "exclude")
 DUPLICATES_OPTIONS = ("auto", "drop", "keep")  # identical lines: drop when there is an order id | always | never
-OUTLIER_IQR_FACTOR = 3.0  # customer tables: Tukey's "far out" fences per numeric column
-OUTLIER_SPEND_FACTOR = 3.0  # transactions: total spend above this multiple of the 95th percentile
-
-
-@dataclass
-class _Table:
-    info: TableInfo
-    frame: pd.DataFrame
 
 
 def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str | int | None = None,
@@ -99,7 +117,7 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
 # ---- tables ----------------------------------------------------------------
 
 
-def _load_tables(files, overrides: dict[str, str | None], sheet) -> list[_Table]:
+def _load_tables(files, overrides: dict[str, str | None], sheet) -> list[Table]:
     for role in overrides:
         if role not in ROLES:
             raise InputError(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", field=role)
@@ -119,7 +137,7 @@ def _load_tables(files, overrides: dict[str, str | None], sheet) -> list[_Table]
                 notes.append(f"No header row: columns are named column_1..column_{len(columns)}.")
             info = TableInfo(name=name, path=str(path), kind=kind, n_rows=len(frame), columns=columns,
                              roles=roles, sheet=frame.attrs.get("sheet"), notes=notes)
-            tables.append(_Table(info, frame))
+            tables.append(Table(info, frame))
     for role, column in overrides.items():
         if column and not any(find_column(t.info.columns, column) for t in tables):
             listing = "; ".join(f"{t.info.name}: {', '.join(t.info.columns)}" for t in tables)
@@ -128,7 +146,7 @@ def _load_tables(files, overrides: dict[str, str | None], sheet) -> list[_Table]
     return tables
 
 
-def _pick_main(tables: list[_Table]) -> tuple[_Table, list[str]]:
+def _pick_main(tables: list[Table]) -> tuple[Table, list[str]]:
     """Transactions (same-layout files stacked), else a customer table, else the largest table."""
     warnings: list[str] = []
     logs = [t for t in tables if t.info.kind == "transactions"]
@@ -136,7 +154,7 @@ def _pick_main(tables: list[_Table]) -> tuple[_Table, list[str]]:
     if not logs:
         tables_by_pref = [t for t in tables if t.info.kind == "customer_table"] or tables
         return max(tables_by_pref, key=lambda t: t.info.n_rows), warnings
-    groups: dict[tuple[str, ...], list[_Table]] = {}
+    groups: dict[tuple[str, ...], list[Table]] = {}
     for t in logs:
         groups.setdefault(tuple(t.info.columns), []).append(t)
     group = max(groups.values(), key=lambda g: sum(t.info.n_rows for t in g))
@@ -150,11 +168,11 @@ def _pick_main(tables: list[_Table]) -> tuple[_Table, list[str]]:
     names = [t.info.name for t in group]
     warnings.append(f"{len(group)} transaction files with the same columns were stacked: {', '.join(names)}.")
     info = replace(group[0].info, name=" + ".join(names), n_rows=len(frame), notes=list(group[0].info.notes))
-    return _Table(info, frame), warnings
+    return Table(info, frame), warnings
 
 
-def _side_table(tables: list[_Table], main: _Table, kinds: tuple[str, ...], key: str,
-                warnings: list[str]) -> _Table | None:
+def _side_table(tables: list[Table], main: Table, kinds: tuple[str, ...], key: str,
+                warnings: list[str]) -> Table | None:
     used = set(main.info.name.split(" + "))
     found = [t for t in tables if t.info.kind in kinds and key in t.info.roles and t.info.name not in used]
     for extra in found[1:]:
@@ -165,7 +183,7 @@ def _side_table(tables: list[_Table], main: _Table, kinds: tuple[str, ...], key:
 # ---- transactions ----------------------------------------------------------
 
 
-def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, duplicates: str,
+def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplicates: str,
                           warnings: list[str]) -> Dataset:
     frame, roles, name = main.frame, main.info.roles, main.info.name
     n_read = len(frame)
@@ -174,33 +192,33 @@ def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, dupl
     customers_attr = None
     people = _side_table(tables, main, ("customers", "customer_table"), "customer_id", warnings)
     if people is not None:
-        customers_attr = _customer_attributes(people, findings, bad_dates)
-        where = _positions(tx["customer_id"], customers_attr.index)
-        joins.append(_join_report(tx["customer_id"], where, customers_attr.index, name, people.info.name,
+        customers_attr = customer_attributes(people, findings, bad_dates)
+        where = positions(tx["customer_id"], customers_attr.index)
+        joins.append(join_report(tx["customer_id"], where, customers_attr.index, name, people.info.name,
                                   "customer_id", "their region and signup date are unknown", warnings))
         for column in ("region", "signup_date"):
             if column in customers_attr and column not in tx:
-                tx[column] = _take(customers_attr[column], where, tx.index)
+                tx[column] = take(customers_attr[column], where, tx.index)
     goods = _side_table(tables, main, ("products",), "product_id", warnings)
     if goods is not None and "product_id" in tx:
-        products = _product_attributes(goods)
-        where = _positions(tx["product_id"], products.index)
-        joins.append(_join_report(tx["product_id"], where, products.index, name, goods.info.name, "product_id",
+        products = product_attributes(goods)
+        where = positions(tx["product_id"], products.index)
+        joins.append(join_report(tx["product_id"], where, products.index, name, goods.info.name, "product_id",
                                   "their category is unknown", warnings))
         for column in ("category", "unit_price"):
             if column in products and column not in tx:
-                tx[column] = _take(products[column], where, tx.index)
+                tx[column] = take(products[column], where, tx.index)
     elif goods is not None:
         warnings.append(f"{goods.info.name} was not joined: {name} has no product id column.")
     if "date" not in tx:
         warnings.append(f"{name} has no date column, so recency, tenure and purchase intervals cannot be computed.")
-    _add_amount(tx, roles, findings, warnings)
+    add_amount(tx, roles, findings, warnings)
     headline = []
     if NO_MONEY in warnings:
         warnings.remove(NO_MONEY)
-        headline.append(_no_money(frame, roles, name))
+        headline.append(no_money(frame, roles, name))
         warnings.insert(0, headline[0])
-    _flag_returns(tx)
+    flag_returns(tx)
 
     keep = pd.Series(True, index=tx.index)
     steps: list[tuple[int, str]] = []
@@ -216,7 +234,7 @@ def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, dupl
     if "date" in tx:
         bad_dates[roles["date"]] = drop(tx["date"].isna(), f"had a missing or unreadable date in {roles['date']!r}")
     identical = frame.duplicated(keep="first")
-    drop_identical = _drops_identical(duplicates, roles)
+    drop_identical = drops_identical(duplicates, roles)
     n_duplicates = 0
     if drop_identical:
         forced = " (data.duplicates is \"drop\")" if "order_id" not in roles else ""
@@ -233,15 +251,15 @@ def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, dupl
                          "check the column roles with `python -m engine inspect`.")
     n_identical_kept = 0 if drop_identical else int((keep & identical).sum())
     tx = tx[keep].reset_index(drop=True)
-    findings[:0] = [_rows_sentence(n, n_read, f"{what} and were excluded") for n, what in steps if n]
+    findings[:0] = [rows_sentence(n, n_read, f"{what} and were excluded") for n, what in steps if n]
     if n_identical_kept:
-        findings.append(_identical_kept_finding(n_identical_kept, n_read, roles))
-        warnings.append(_identical_kept_warning(n_identical_kept, roles))
-    treatment = _returns_sentence(n_returns, n_read, returns)
+        findings.append(identical_kept_finding(n_identical_kept, n_read, roles))
+        warnings.append(identical_kept_warning(n_identical_kept, roles))
+    treatment = returns_sentence(n_returns, n_read, returns)
     findings.append(treatment)
     if n_non_positive:
-        findings.append(_rows_sentence(n_non_positive, n_read, "have a zero or negative unit price; they were kept"))
-    outliers, limit, rule = _customer_outliers(tx)
+        findings.append(rows_sentence(n_non_positive, n_read, "have a zero or negative unit price; they were kept"))
+    outliers, limit, rule = customer_outliers(tx)
     if outliers:
         who = "1 customer has" if outliers == 1 else f"{outliers:,} customers have"
         findings.append(f"{who} a total spend above {limit:,.2f}, far above the rest; they were kept and can "
@@ -249,10 +267,10 @@ def _transactions_dataset(main: _Table, tables: list[_Table], returns: str, dupl
     if not any(n for n, _ in steps):
         findings.insert(0, f"All {n_read:,} rows were used; no row was removed by cleaning.")
     tx = tx[[c for c in CANONICAL_COLUMNS if c in tx]]
-    customers = _customers_frame(tx, customers_attr)
-    n_early = _purchases_before_signup(tx, customers, warnings)
+    customers = customers_frame(tx, customers_attr)
+    n_early = purchases_before_signup(tx, customers, warnings)
     if people is not None:
-        _customers_without_transactions(customers_attr.index, tx["customer_id"], joins[0], warnings)
+        customers_without_transactions(customers_attr.index, tx["customer_id"], joins[0], warnings)
     quality = QualitySummary(
         rows_read=n_read, rows_used=len(tx), customers=int(tx["customer_id"].nunique()),
         date_min=tx["date"].min() if "date" in tx else None, date_max=tx["date"].max() if "date" in tx else None,
@@ -314,196 +332,6 @@ def _read_dates(raw: pd.Series, column: str, name: str, warnings: list[str], str
     return parsed
 
 
-def _customer_attributes(table: _Table, findings: list[str], bad_dates: dict[str, int]) -> pd.DataFrame:
-    """The customers table indexed by normalised id, region/signup_date under canonical names."""
-    frame, roles = table.frame, table.info.roles
-    attrs = frame.drop(columns=[roles["customer_id"]])
-    if "region" in roles:
-        attrs["region"] = clean_text(frame[roles["region"]])
-    if "signup_date" in roles:
-        parsed = parse_dates(frame[roles["signup_date"]])
-        attrs["signup_date"] = parsed.values
-        unreadable = parsed.n_unreadable
-        bad_dates[f"{table.info.name}:{roles['signup_date']}"] = unreadable
-        if unreadable:
-            findings.append(_rows_sentence(unreadable, len(frame), f"of {table.info.name} have an unreadable "
-                                           f"{roles['signup_date']!r}; their signup date was left blank"))
-    renamed = {roles[r] for r in ("region", "signup_date") if r in roles and roles[r] not in ("region", "signup_date")}
-    attrs = attrs.drop(columns=list(renamed))
-    attrs.index = pd.Index(normalise_ids(frame[roles["customer_id"]]), name="customer_id")
-    attrs = attrs[attrs.index.notna()]
-    return attrs[~attrs.index.duplicated(keep="first")]
-
-
-def _product_attributes(table: _Table) -> pd.DataFrame:
-    frame, roles = table.frame, table.info.roles
-    products = pd.DataFrame(index=pd.Index(normalise_ids(frame[roles["product_id"]]), name="product_id"))
-    if "category" in roles:
-        products["category"] = clean_text(frame[roles["category"]]).to_numpy()
-    if "unit_price" in roles:
-        products["unit_price"] = to_numbers(frame[roles["unit_price"]]).to_numpy()
-    products = products[products.index.notna()]
-    return products[~products.index.duplicated(keep="first")]
-
-
-def _join_report(keys: pd.Series, where: np.ndarray, right_keys: pd.Index, left: str, right: str, role: str,
-                 consequence: str, warnings: list[str]) -> JoinReport:
-    """Count keys on each side without a partner; a join where nothing matches is an error."""
-    present = keys.notna().to_numpy()
-    unmatched = present & (where < 0)
-    n_unmatched = int(unmatched.sum())
-    examples = sorted(pd.unique(keys[unmatched]))[:5]
-    right_unmatched = len(right_keys) - len(np.unique(where[where >= 0]))
-    label = ROLES[role].label.lower()
-    if present.any() and n_unmatched == present.sum():
-        theirs = ", ".join(map(repr, list(right_keys[:3])))
-        raise InputError(f"No {label} of {left} matches {right} (e.g. {examples[0]!r} vs {theirs}); check that both "
-                         "files use the same ids.", field=right)
-    if n_unmatched:
-        what = _rows_sentence(n_unmatched, int(present.sum()), f"of {left} have a {label} not found in {right}")
-        warnings.append(f"{what[:-1]} (e.g. {', '.join(examples)}); {consequence}.")
-    return JoinReport(left=left, right=right, key=role, left_unmatched=n_unmatched,
-                      right_unmatched=right_unmatched, examples=examples)
-
-
-def _positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
-    """Position of each key in ``index`` (-1 when absent or missing), by Arrow's hash lookup.
-
-    pandas' ``isin``/``map`` on Arrow-backed strings loop in Python; this stays in C++ (1M keys: ~0.1 s).
-    """
-    haystack = pa.array(index.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    needles = pa.array(keys.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
-    return pc.index_in(needles, value_set=haystack).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _take(values: pd.Series, where: np.ndarray, index: pd.Index) -> pd.Series:
-    """values[where] aligned to ``index``; missing (-1) positions become NaN/NaT."""
-    if len(values) == 0:
-        return pd.Series(np.nan, index=index).astype(values.dtype)
-    picked = pd.Series(values.iloc[np.maximum(where, 0)].array, index=index)
-    return picked.where(where >= 0)
-
-
-def _add_amount(tx: pd.DataFrame, roles: dict[str, str], findings: list[str], warnings: list[str]) -> None:
-    """amount = given amount, else quantity x unit price (which also fills gaps in a given amount)."""
-    product = tx["quantity"] * tx["unit_price"] if {"quantity", "unit_price"} <= set(tx.columns) else None
-    if "amount" in tx:
-        if product is not None:
-            tx["amount"] = tx["amount"].fillna(product)
-    elif product is not None:
-        tx["amount"] = product
-        price = roles.get("unit_price", "the products table's price")
-        findings.append(f"Line amounts were computed as {roles['quantity']} x {price}.")
-    else:
-        warnings.append(NO_MONEY)
-
-
-NO_MONEY = "No money column was found"  # the dataset's headline sentence about it starts so (see _no_money)
-
-
-def _no_money(frame: pd.DataFrame, roles: dict[str, str], name: str) -> str:
-    """The headline sentence when no money was found, naming the columns that could hold it and the fix."""
-    used = set(roles.values())
-    numeric = [str(c) for c in frame.columns if c not in used and pd.api.types.is_numeric_dtype(frame[c])
-               and not pd.api.types.is_bool_dtype(frame[c])]
-    candidates = f" ({', '.join(repr(c) for c in numeric[:5])} {'is' if len(numeric) == 1 else 'are'} numeric and unused)" \
-        if numeric else ""
-    example = numeric[0] if numeric else "<column>"
-    return (f"{NO_MONEY} in {name}: no column was recognised as the line amount, nor a quantity with a unit price, "
-            "so the segments describe buying activity only and no revenue is reported. If a column holds the money "
-            f"of each line{candidates}, map it as the line amount: \"amount\": \"{example}\" under data.roles in "
-            "the project file, or Change column roles → Line amount on the Data page.")
-
-
-def _flag_returns(tx: pd.DataFrame) -> None:
-    """Negative quantity/amount, or an order id like "C536379" (unless every id starts with C)."""
-    is_return = pd.Series(False, index=tx.index)
-    for column in ("quantity", "amount"):
-        if column in tx:
-            is_return |= tx[column] < 0
-    if "order_id" in tx:
-        cancelled = tx["order_id"].str.match(r"^[Cc]\d").fillna(False).astype(bool)
-        if cancelled.mean() < 0.5:
-            is_return |= cancelled
-    tx["is_return"] = is_return
-    for column in ("quantity", "amount"):
-        if column in tx:
-            tx[column] = tx[column].mask(is_return, -tx[column].abs())
-
-
-def _customers_frame(tx: pd.DataFrame, attrs: pd.DataFrame | None) -> pd.DataFrame:
-    index = pd.Index(np.sort(tx["customer_id"].unique()), name="customer_id")
-    customers = pd.DataFrame(index=index) if attrs is None else attrs.reindex(index)
-    if "region" in tx and ("region" not in customers or customers["region"].isna().all()):
-        counts = tx.groupby(["customer_id", "region"]).size().rename("n").reset_index()
-        counts = counts.sort_values(["customer_id", "n", "region"], ascending=[True, False, True])
-        customers["region"] = counts.drop_duplicates("customer_id").set_index("customer_id")["region"]
-    if "signup_date" in tx and "signup_date" not in customers:
-        customers["signup_date"] = tx.groupby("customer_id")["signup_date"].min()
-    return customers
-
-
-def _drops_identical(duplicates: str, roles: dict[str, str]) -> bool:
-    """Identical lines are export duplicates when an order id would tell repeat purchases apart."""
-    return duplicates == "drop" or (duplicates == "auto" and "order_id" in roles)
-
-
-def _identical_kept_finding(count: int, total: int, roles: dict[str, str]) -> str:
-    why = ("as possible repeat purchases (there is no order id to tell them apart)" if "order_id" not in roles
-           else "because data.duplicates is \"keep\"")
-    return _rows_sentence(count, total, f"are identical to an earlier row; they were kept {why}")
-
-
-def _identical_kept_warning(count: int, roles: dict[str, str]) -> str:
-    """ "3 identical rows kept, possibly repeat purchases (there is no order id to tell them apart); ..." """
-    if "order_id" in roles:
-        return (f"{count:,} identical {_plural(count, 'row')} kept because data.duplicates is \"keep\", although "
-                f"{'it repeats' if count == 1 else 'each repeats'} an earlier line of the same order "
-                f"({roles['order_id']}).")
-    what = "a repeat purchase" if count == 1 else "repeat purchases"
-    them = "it" if count == 1 else "them"
-    return (f"{count:,} identical {_plural(count, 'row')} kept, possibly {what} (there is no order id to tell "
-            f"{them} apart); set data.duplicates to \"drop\" if {'it is a double export' if count == 1 else 'they are double exports'}.")
-
-
-def _purchases_before_signup(tx: pd.DataFrame, customers: pd.DataFrame, warnings: list[str]) -> int:
-    """Customers whose first purchase (calendar day) is before their signup date; tenure starts at the earlier."""
-    if "date" not in tx or "signup_date" not in customers or customers["signup_date"].isna().all():
-        return 0
-    purchases = tx[~tx["is_return"] & tx["date"].notna()]
-    first = purchases.groupby("customer_id")["date"].min().dt.normalize()
-    signup = pd.to_datetime(customers["signup_date"]).reindex(first.index).dt.normalize()
-    known = signup.notna()
-    early = first[known] < signup[known]
-    count, total = int(early.sum()), int(known.sum())
-    if count:
-        whom = "customers" if total == len(customers) else "customers with a signup date"
-        example = sorted(early.index[early.to_numpy()])[0]
-        warnings.append(f"{count:,} of {total:,} {whom} ({_share(count, total)}) made their first purchase before "
-                        f"their signup date (e.g. {example}); their tenure is counted from the first purchase.")
-    return count
-
-
-def _customers_without_transactions(listed: pd.Index, used: pd.Series, join: JoinReport,
-                                    warnings: list[str]) -> None:
-    """Customers of the customers table who are not in the analysis: no line at all, or every line cleaned away."""
-    absent = int((_positions(pd.Series(listed), pd.Index(used.unique())) < 0).sum())
-    total, none = len(listed), join.right_unmatched
-    cleaned = absent - none
-    parts = []
-    if none:
-        verbs = ("has", "is") if none == 1 else ("have", "are")
-        parts.append(f"{none:,} of {total:,} customers in {join.right} {verbs[0]} no transaction and {verbs[1]} not "
-                     "in the analysis.")
-    if cleaned:
-        lead = f"{cleaned:,} more" if none else f"{cleaned:,} of {total:,} customers in {join.right}"
-        verb = "is" if cleaned == 1 else "are"
-        parts.append(f"{lead} {verb} not in the analysis because cleaning removed all "
-                     f"{'its' if cleaned == 1 else 'their'} transaction lines.")
-    if parts:
-        warnings.append(" ".join(parts))
-
-
 def _text_ids(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
     """The id role columns of a main table as normalised text ("17850.0" -> "17850"), as in the canonical frame."""
     columns = [roles[r] for r in ID_ROLES if r in roles and roles[r] in frame]
@@ -515,34 +343,10 @@ def _text_ids(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
     return frame
 
 
-def _plural(count: int, word: str) -> str:
-    return word if count == 1 else word + "s"
-
-
-def _customer_outliers(tx: pd.DataFrame) -> tuple[int, float, str]:
-    """Customers whose total spend is over 3x the 95th percentile of customers' spend ("whales").
-
-    Tukey fences on log spend flag nothing when segments make the body wide (the
-    bundled sample's seven whales sit inside them); a multiple of a high
-    percentile flags the few customers far beyond even the top of the body.
-    """
-    if "amount" not in tx:
-        return 0, np.nan, "Not assessed: there is no amount to total per customer."
-    totals = tx.groupby("customer_id")["amount"].sum()
-    if len(totals) < 20:
-        return 0, np.nan, "Not assessed: fewer than 20 customers."
-    limit = OUTLIER_SPEND_FACTOR * float(totals.quantile(0.95))
-    if limit <= 0:
-        return 0, np.nan, "Not assessed: the 95th percentile of customer spend is not positive."
-    count = int((totals > limit).sum())
-    return count, limit, (f"Customers whose total spend is above {limit:,.2f} ({OUTLIER_SPEND_FACTOR:g} x the 95th "
-                          "percentile of customers' total spend) are flagged, not removed.")
-
-
 # ---- one row per unit (customer table, or rows without customer ids) ------
 
 
-def _unit_table_dataset(main: _Table, tables: list[_Table], warnings: list[str], shape: str,
+def _unit_table_dataset(main: Table, tables: list[Table], warnings: list[str], shape: str,
                         duplicates: str = "auto") -> Dataset:
     frame, roles, name = main.frame, main.info.roles, main.info.name
     id_columns = [roles[r] for r in ID_ROLES if r in roles]
@@ -562,26 +366,26 @@ def _unit_table_dataset(main: _Table, tables: list[_Table], warnings: list[str],
     n_identical = int(identical.sum())
     # A customer table lists each customer once, so identical rows are a double export whatever
     # data.duplicates says; rows without customer ids are lines, kept or dropped like transactions.
-    drop_identical = shape == "customer_table" or _drops_identical(duplicates, roles)
+    drop_identical = shape == "customer_table" or drops_identical(duplicates, roles)
     duplicated = identical if drop_identical else pd.Series(False, index=frame.index)
     rows = _text_ids(frame[~duplicated.to_numpy()].reset_index(drop=True), roles)
-    findings = [_rows_sentence(n_identical, n_read, "were exact duplicates of an earlier row and were "
+    findings = [rows_sentence(n_identical, n_read, "were exact duplicates of an earlier row and were "
                                "excluded")] if n_identical and drop_identical else []
     n_identical_kept = 0 if drop_identical else n_identical
     if n_identical and shape == "customer_table":
         ignored = " (data.duplicates \"keep\" applies to transaction lines only)" if duplicates == "keep" else ""
-        warnings.append(f"{n_identical:,} identical {_plural(n_identical, 'row')} of {name} "
+        warnings.append(f"{n_identical:,} identical {plural(n_identical, 'row')} of {name} "
                         f"{'was' if n_identical == 1 else 'were'} dropped as a double export: a table with one row "
                         f"per customer lists each customer once{ignored}.")
     elif n_identical_kept:
-        findings.append(_identical_kept_finding(n_identical_kept, n_read, roles))
-        warnings.append(_identical_kept_warning(n_identical_kept, roles))
+        findings.append(identical_kept_finding(n_identical_kept, n_read, roles))
+        warnings.append(identical_kept_warning(n_identical_kept, roles))
     customers, n_missing = None, 0
     if shape == "customer_table":
         ids = normalise_ids(rows[roles["customer_id"]])
         n_missing = int(ids.isna().sum())
         if n_missing:
-            findings.append(_rows_sentence(n_missing, n_read, "had no customer id and were excluded"))
+            findings.append(rows_sentence(n_missing, n_read, "had no customer id and were excluded"))
         customers = rows[ids.notna().to_numpy()].drop(columns=[roles["customer_id"]])
         customers.index = pd.Index(ids.dropna(), name="customer_id")
         repeated = int(customers.index.duplicated().sum())
@@ -596,9 +400,9 @@ def _unit_table_dataset(main: _Table, tables: list[_Table], warnings: list[str],
                 if values != role:
                     customers = customers.drop(columns=[values])
     units = rows if customers is None else customers
-    outliers, rule = _row_outliers(units, [c for c in numeric if c in units])
+    outliers, rule = row_outliers(units, [c for c in numeric if c in units])
     if outliers:
-        findings.append(_rows_sentence(outliers, len(units), "have an extreme value in at least one numeric column "
+        findings.append(rows_sentence(outliers, len(units), "have an extreme value in at least one numeric column "
                                        f"(beyond {OUTLIER_IQR_FACTOR:g} x IQR from the quartiles); they were kept"))
     if not findings:
         findings.append(f"All {n_read:,} rows were used; no row was removed by cleaning.")
@@ -611,37 +415,6 @@ def _unit_table_dataset(main: _Table, tables: list[_Table], warnings: list[str],
                    quality=quality, joins=[], warnings=warnings)
 
 
-def _row_outliers(units: pd.DataFrame, numeric: list[str]) -> tuple[int, str]:
-    extreme = pd.Series(False, index=units.index)
-    for column in numeric:
-        values = units[column].astype(float)
-        q1, q3 = values.quantile([0.25, 0.75])
-        spread = OUTLIER_IQR_FACTOR * (q3 - q1)
-        extreme |= (values < q1 - spread) | (values > q3 + spread)
-    return int(extreme.sum()), (f"Rows with a value below Q1 - {OUTLIER_IQR_FACTOR:g} x IQR or above Q3 + "
-                                f"{OUTLIER_IQR_FACTOR:g} x IQR in any numeric column are flagged, not removed.")
-
-
 # ---- sentences -------------------------------------------------------------
 
 
-def _share(part: int, whole: int) -> str:
-    if whole == 0:
-        return "0%"
-    share = 100 * part / whole
-    return "<0.1%" if 0 < share < 0.1 else f"{share:.1f}%"
-
-
-def _rows_sentence(count: int, total: int, what: str) -> str:
-    """ "1,454 of 541,909 rows (0.3%) had no customer id and were excluded." """
-    return f"{count:,} of {total:,} rows ({_share(count, total)}) {what}."
-
-
-def _returns_sentence(count: int, total: int, returns: str) -> str:
-    if count == 0:
-        return "No return or cancellation lines were found."
-    lines = (f"{count:,} of {total:,} rows ({_share(count, total)}) are returns or cancellations (negative quantity "
-             "or amount, or an order id starting with 'C')")
-    if returns == "exclude":
-        return f"{lines}; they were removed, so monetary value counts purchases only."
-    return f"{lines}; they were kept as negative amounts, so monetary value is net of returns, and they do not count as purchases."
