@@ -225,9 +225,6 @@ def units_to_segment(dataset: Dataset, unit: str) -> tuple[int, str]:
     return (len(dataset.customers) if dataset.customers is not None else len(dataset.rows)), "customer"
 
 
-NEAR_CONSTANT_UNITS = 10  # features on which fewer units than this differ from the typical value are dropped
-
-
 def near_constant(values: pd.DataFrame) -> list[str]:
     """Features on which (almost) every unit has the same value, so they cannot shape a usable segment.
 
@@ -237,9 +234,12 @@ def near_constant(values: pd.DataFrame) -> list[str]:
     group too small to be a segment. Values are compared relative to the
     feature's largest magnitude at ten decimals, so floating-point noise is not variation.
     """
+    # the default rule's smallest segment: features come before the clustering settings are read
+    from engine.selection import SelectionRule
+
     flat = []
     n = len(values)
-    smallest_segment = min(max(NEAR_CONSTANT_UNITS, int(np.ceil(0.01 * n))), int(np.ceil(n / 5)))
+    smallest_segment = min(SelectionRule().smallest_segment(n), int(np.ceil(n / 5)))
     for name in values.columns:
         column = values[name].to_numpy(dtype="float64")
         magnitude = float(np.nanmax(np.abs(column))) if n else 0.0

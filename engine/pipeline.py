@@ -148,10 +148,14 @@ def read_first(dataset: Dataset, recommendation: Recommendation, chosen: RunResu
     """
     sentences = list(dataset.headline) + list(recommendation.warnings)
     if stab is not None and stab.verdict == "fragile" and not recommendation.weak_structure:
+        from engine.algorithms import ALGORITHMS
+
+        pinned = (chosen.algorithm, chosen.n_clusters) != (recommendation.algorithm, recommendation.k)
         sentences.append(
             f"The segments of the chosen model are fragile: refitted on resampled data they come back only partly "
             f"(mean adjusted Rand index {stab.ari_mean:.2f}; 1 means identical), so treat the boundaries as "
-            "approximate and check the recommended model."
+            "approximate" + (f" and compare with the recommended {ALGORITHMS[recommendation.algorithm].label} with k = "
+                             f"{recommendation.k}." if pinned else ".")
         )
     return list(dict.fromkeys(sentences))
 

@@ -35,7 +35,7 @@ metric alone. The thresholds were measured with bench/bench_selection.py.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
@@ -46,8 +46,7 @@ from engine.metrics import METRICS, RANKED
 from engine.results import Comparison, Recommendation, RunResult
 from engine.stability import MODERATE
 
-CONSENSUS_METRICS = RANKED
-RANK_BY = ("consensus", *RANKED, *(name for name, m in METRICS.items() if m.model_only and m.name == "bic"))
+RANK_BY = ("consensus", *RANKED, "bic")  # "consensus" averages the ranked metrics' places
 
 
 @dataclass(frozen=True)
@@ -97,9 +96,6 @@ class SelectionRule:
             raise InputError("clustering.selection.max_share must be larger than min_share.")
         return rule
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
     def smallest_segment(self, n_units: int) -> int:
         """Units the smallest segment must hold: max(min_share of the units, min_size)."""
         return max(int(math.ceil(self.min_share * n_units)), self.min_size)
@@ -121,7 +117,7 @@ class SelectionRule:
         else:
             spec = METRICS[self.rank_by]
             score = (f"where its {spec.label} sits between the worst (0) and the best (1) eligible run "
-                     f"({'higher' if spec.greater_is_better else 'lower'} is better; clustering.selection.rank_by)")
+                     f"({spec.direction}; clustering.selection.rank_by)")
         text = (
             f"A run is eligible when its segments are usable: none holds more than {self.max_share:.0%} of the "
             f"units, the smallest holds at least {self.min_share:.0%} of them and at least {self.min_size} units, "
@@ -202,7 +198,7 @@ def recommend(
     runs = comparison.runs
     scored = [_Candidate(r, i) for i, r in enumerate(runs)
               if r.algorithm != "rfm" and r.status == "ok" and r.labels is not None
-              and all(m in r.metrics for m in CONSENSUS_METRICS)]
+              and all(m in r.metrics for m in RANKED)]
     if not scored:
         first = next((r for r in runs if r.algorithm != "rfm"), runs[0] if runs else None)
         reason = ("No run produced at least two clusters that could be scored, so there is no recommendation; the "
@@ -248,15 +244,15 @@ def _score(pool: list[_Candidate], rule: SelectionRule, algorithms: list[str]) -
     for c in pool:
         r = c.run
         rows.append({
-            **{m: r.metrics.get(m, np.nan) for m in (*CONSENSUS_METRICS, "bic")},
+            **{m: r.metrics.get(m, np.nan) for m in (*RANKED, "bic")},
             "silhouette_ranked": r.metrics["silhouette"] * (1.0 - r.noise_share),
             "n_clusters": r.n_clusters,
             "algorithm_order": algorithms.index(r.algorithm) if r.algorithm in algorithms else len(algorithms),
         })
     table = pd.DataFrame(rows)
-    used = CONSENSUS_METRICS if rule.rank_by == "consensus" else (rule.rank_by,)
+    used = RANKED if rule.rank_by == "consensus" else (rule.rank_by,)
     placed = []
-    for m in (*CONSENSUS_METRICS, "bic"):
+    for m in (*RANKED, "bic"):
         column = table["silhouette_ranked" if m == "silhouette" else m]
         better = METRICS[m].greater_is_better
         table[f"{m}_rank"] = column.rank(ascending=not better, method="min")
@@ -294,7 +290,7 @@ def _check_stability(near, order, X, seed, params, context, rule) -> tuple[_Cand
         _bootstrap(c, X, seed, params, context, rule)
         checked.append(c)
         if c.min_jaccard >= rule.solid:
-            c.split_gain = split_modes(X, c.run.labels, seed=0)
+            c.split_gain = split_modes(X, c.run.labels, seed=seed)
             if c.split_gain > rule.split_gain:
                 return c, sorted(checked, key=order.index)
     checked.sort(key=order.index)
@@ -367,9 +363,9 @@ def _ranking_frame(order: list[_Candidate], table: pd.DataFrame, pool: list[_Can
         r = c.run
         rows.append({
             "run": c.index, "algorithm": r.algorithm, "k": r.k, "n_clusters": r.n_clusters,
-            **{m: row[m] for m in CONSENSUS_METRICS}, "silhouette_ranked": row["silhouette_ranked"],
+            **{m: row[m] for m in RANKED}, "silhouette_ranked": row["silhouette_ranked"],
             "min_cluster_share": r.min_cluster_share, "noise_share": r.noise_share,
-            **{f"{m}_rank": row[f"{m}_rank"] for m in CONSENSUS_METRICS}, "score": row["score"],
+            **{f"{m}_rank": row[f"{m}_rank"] for m in RANKED}, "score": row["score"],
             "bootstrap_ari": c.ari, "min_jaccard": c.min_jaccard, "split_gain": c.split_gain,
         })
     frame = pd.DataFrame(rows)
@@ -406,7 +402,7 @@ def _reasons(best, order, shortlist, table, pool, scored, unusable, eligible, ru
     run = best.run
     row = table.loc[pool.index(best)]
     what = "runs with usable segments" if eligible else "scored runs"
-    metrics = CONSENSUS_METRICS if rule.rank_by == "consensus" else (rule.rank_by,)
+    metrics = RANKED if rule.rank_by == "consensus" else (rule.rank_by,)
     parts = [_metric_phrase(m, row[m], row[f"{m}_rank"], run.noise_share, row["silhouette_ranked"]) for m in metrics]
     listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     top = order[0]
@@ -414,7 +410,8 @@ def _reasons(best, order, shortlist, table, pool, scored, unusable, eligible, ru
     first += ", the best" if best is top else f"; the best is {table['score'].iloc[0]:.2f}"
     first += ")" if rule.rank_by == "consensus" else f"; clustering.selection.rank_by is {rule.rank_by!r})"
     if np.isfinite(best.min_jaccard):
-        first += (f", and its segments come back when the data is resampled (mean bootstrap ARI {best.ari:.2f}; "
+        how = "come back" if best.min_jaccard >= rule.solid else "come back only partly"
+        first += (f", and its segments {how} when the data is resampled (mean bootstrap ARI {best.ari:.2f}; "
                   f"every segment's Jaccard similarity at least {best.min_jaccard:.2f})")
     reasons = [first + "."]
     if best is not top and best.min_jaccard >= rule.solid and best.split_gain > rule.split_gain:

@@ -260,3 +260,20 @@ def test_selection_settings_round_trip_and_change_the_comparison_fingerprint():
     assert again.clustering.selection == {"rank_by": "silhouette", "min_size": 20}
     assert SelectionRule.from_dict(again.clustering.selection).min_size == 20
     assert stage_fingerprint(project, "comparison") != stage_fingerprint(Project(), "comparison")
+
+
+def test_a_fragile_chosen_model_is_said_first_and_a_pinned_one_points_to_the_recommendation():
+    from engine.pipeline import read_first
+    from engine.results import Dataset, QualitySummary, Recommendation, Stability
+
+    dataset = Dataset([], "transactions", None, None, pd.DataFrame(), QualitySummary(0, 0, 0), headline=["Money."])
+    rec = Recommendation("kmeans", 4, [], "", None, warnings=["Edge."])
+    fragile = Stability(10, 0.41, 0.1, {0: 0.5}, verdict="fragile")
+    recommended = run_with([0] * 50 + [1] * 50 + [2] * 50 + [3] * 50, "kmeans", 4)
+    pinned = run_with([0] * 100 + [1] * 100, "gmm", 2)
+    own = read_first(dataset, rec, recommended, fragile)
+    assert own[:2] == ["Money.", "Edge."] and own[2].endswith("(mean adjusted Rand index 0.41; 1 means identical), "
+                                                              "so treat the boundaries as approximate.")
+    assert read_first(dataset, rec, pinned, fragile)[2].endswith("compare with the recommended k-means with k = 4.")
+    steady = Stability(10, 0.95, 0.01, {0: 0.97}, verdict="solid")
+    assert read_first(dataset, rec, pinned, steady) == ["Money.", "Edge."]
