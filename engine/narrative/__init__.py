@@ -8,6 +8,7 @@ the claims table are data (``personas.yaml``, documented in docs/playbook.md).
 """
 
 from engine.narrative.consistency import apply_edits, check_consistency, find_claims
+from engine.narrative.fit import assign_personas, persona_fit
 from engine.narrative.levels import (
     LEVELS,
     THRESHOLDS,
@@ -16,7 +17,7 @@ from engine.narrative.levels import (
     feature_levels,
     level_word,
 )
-from engine.narrative.naming import assign_personas, generate_labels, persona_fit
+from engine.narrative.naming import generate_labels
 from engine.narrative.playbook import Claim, Persona, Playbook, load_playbook
 from engine.narrative.story import business_implications, executive_summary, methodology, monitoring
 
