@@ -32,6 +32,7 @@ from dataclasses import replace
 import pandas as pd
 
 from engine.errors import InputError
+from engine.formatting import plural
 from engine.io import expand_paths, read_table
 from engine.joins import (
     Table,
@@ -54,7 +55,6 @@ from engine.quality import (
     identical_kept_finding,
     identical_kept_warning,
     no_money,
-    plural,
     purchases_before_signup,
     returns_sentence,
     row_outliers,

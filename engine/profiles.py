@@ -15,10 +15,10 @@ import io
 import numpy as np
 import pandas as pd
 
+from engine.formatting import cluster_name, neutralise
 from engine.results import NOISE, FeatureMatrix, Profile
 
 TOP_N = 3  # categories / regions listed per cluster
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection triggers
 
 
 def profile_clusters(features: FeatureMatrix, labels: np.ndarray) -> Profile:
@@ -141,22 +141,10 @@ def profile_csv(profile: Profile, names: dict[int, str] | None = None) -> str:
     table = profiling_table(profile, names)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([neutralise_cell(str(c)) for c in table.columns])
+    writer.writerow([neutralise(str(c)) for c in table.columns])
     for row in table.itertuples(index=False):
         writer.writerow([_csv_value(v) for v in row])
     return buffer.getvalue()
-
-
-def neutralise_cell(text: str) -> str:
-    """Prefix text a spreadsheet would read as a formula with a single quote."""
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-
-
-def cluster_name(cluster: int, names: dict[int, str] | None = None) -> str:
-    """Display name of a cluster: the given name, "Unassigned" for noise, else "Cluster <id>"."""
-    if names and names.get(cluster):
-        return str(names[cluster])
-    return "Unassigned" if cluster == NOISE else f"Cluster {cluster}"
 
 
 # ---- helpers ---------------------------------------------------------------
@@ -240,7 +228,7 @@ def _unit_word(unit: str) -> str:
 
 def _csv_value(value):
     if isinstance(value, str):
-        return neutralise_cell(value)
+        return neutralise(value)
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     return value

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine.formatting import plural
+
 OUTLIER_IQR_FACTOR = 3.0  # customer tables: Tukey's "far out" fences per numeric column
 
 
@@ -155,7 +157,3 @@ def returns_sentence(count: int, total: int, returns: str) -> str:
     if returns == "exclude":
         return f"{lines}; they were removed, so monetary value counts purchases only."
     return f"{lines}; they were kept as negative amounts, so monetary value is net of returns, and they do not count as purchases."
-
-
-def plural(count: int, word: str) -> str:
-    return word if count == 1 else word + "s"

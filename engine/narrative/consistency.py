@@ -26,10 +26,10 @@ from functools import lru_cache
 import pandas as pd
 
 from engine.errors import InputError
+from engine.formatting import MISSING, approx, capitalise, feature_label, is_number, pct, ratio
 from engine.narrative.levels import feature_levels, levels_by_cluster
 from engine.narrative.measures import MEASURES, explain, failed_condition
 from engine.narrative.playbook import Claim, Playbook, load_playbook
-from engine.narrative.text import capitalise, fmt_number, fmt_pct, fmt_ratio, is_number
 from engine.project import LabelSpec
 from engine.results import NOISE, ClusterLabel, ConsistencyWarning, Profile
 
@@ -161,7 +161,7 @@ class ClaimChecker:
                 seen.add(group)
                 out.append(ConsistencyWarning(
                     cluster=int(cluster), claim=claim.phrase, feature=feature,
-                    level=rows[feature]["level"] if feature in rows else "n/a", message=message,
+                    level=rows[feature]["level"] if feature in rows else MISSING, message=message,
                     suppressed=suppressed,
                 ))
         return out
@@ -319,10 +319,10 @@ def _message(matched: str, cluster: int, where: str, feature: str, row: dict, pr
     value = row["cluster_median"] if by_median else row["cluster_mean"]
     overall = row["population_median"] if by_median else row["population_mean"]
     wording = playbook.features.get(feature)
-    noun = wording.noun if wording else profile.feature_labels.get(feature, feature)
-    show = fmt_pct if feature.startswith("share_") else fmt_number
-    ratio = row["ratio"]
-    context = f"{fmt_ratio(ratio)}, {row['level']}" if is_number(ratio) and ratio > 0 else row["level"]
+    noun = wording.noun if wording else feature_label(feature, profile.feature_labels)
+    show = pct if feature.startswith("share_") else approx
+    times = row["ratio"]
+    context = f"{ratio(times)}, {row['level']}" if is_number(times) and times > 0 else row["level"]
     return (f"'{capitalise(matched)}' is claimed for cluster {cluster} (in its {where}), but its {stat} {noun} "
             f"is {show(value)} vs {show(overall)} overall ({context}).")
 

@@ -22,7 +22,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from engine.narrative.text import fmt_number, fmt_pct, fmt_ratio
+from engine.formatting import approx, pct, ratio
 from engine.results import Profile
 
 GAP_FEATURE = "mean_days_between_orders"
@@ -103,33 +103,33 @@ def _recency_over_gap(rows, profile):
 MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure(
         "tenure_days_share_of_window", "tenure_days", _tenure_share,
-        lambda v, rows, p: (f"its median tenure is {fmt_number(_median(rows, 'tenure_days'))} days, "
-                            f"{fmt_pct(v)} of the {fmt_number(_window(p))}-day data window"),
-        lambda side, t: (f"first purchases in the newest {fmt_pct(t)} of the window" if side == "max"
-                         else f"at least {fmt_pct(t)} of the window"),
+        lambda v, rows, p: (f"its median tenure is {approx(_median(rows, 'tenure_days'))} days, "
+                            f"{pct(v)} of the {approx(_window(p))}-day data window"),
+        lambda side, t: (f"first purchases in the newest {pct(t)} of the window" if side == "max"
+                         else f"at least {pct(t)} of the window"),
     ),
     Measure(
         "tenure_days_below_base", "tenure_days", _tenure_below_base,
-        lambda v, rows, p: (f"its median tenure of {fmt_number(_median(rows, 'tenure_days'))} days is "
-                            f"{fmt_number(v)} days shorter than the overall median of "
-                            f"{fmt_number(_population_median(rows, 'tenure_days'))}"),
-        lambda side, t: (f"a tenure at least {fmt_number(t)} days shorter than the overall median" if side == "min"
-                         else f"at most {fmt_number(t)} days shorter"),
+        lambda v, rows, p: (f"its median tenure of {approx(_median(rows, 'tenure_days'))} days is "
+                            f"{approx(v)} days shorter than the overall median of "
+                            f"{approx(_population_median(rows, 'tenure_days'))}"),
+        lambda side, t: (f"a tenure at least {approx(t)} days shorter than the overall median" if side == "min"
+                         else f"at most {approx(t)} days shorter"),
     ),
     Measure(
         "recency_days_share_of_window", "recency_days", _recency_share,
-        lambda v, rows, p: (f"its median last order is {fmt_number(_median(rows, 'recency_days'))} days before the "
-                            f"end of the data, {fmt_pct(v)} of the {fmt_number(_window(p))}-day data window"),
-        lambda side, t: (f"a last order in the older {fmt_pct(1 - t)} of the window" if side == "min"
-                         else f"a last order in the newest {fmt_pct(t)} of the window"),
+        lambda v, rows, p: (f"its median last order is {approx(_median(rows, 'recency_days'))} days before the "
+                            f"end of the data, {pct(v)} of the {approx(_window(p))}-day data window"),
+        lambda side, t: (f"a last order in the older {pct(1 - t)} of the window" if side == "min"
+                         else f"a last order in the newest {pct(t)} of the window"),
     ),
     Measure(
         "recency_days_over_base_gap", "recency_days", _recency_over_gap,
-        lambda v, rows, p: (f"its median last order, {fmt_number(_median(rows, 'recency_days'))} days before the "
-                            f"end of the data, is only {fmt_ratio(v)} the overall median of "
-                            f"{fmt_number(_population_median(rows, GAP_FEATURE))} days between orders"),
-        lambda side, t: (f"at least {fmt_ratio(t)} the typical gap between orders" if side == "min"
-                         else f"at most {fmt_ratio(t)} the typical gap between orders"),
+        lambda v, rows, p: (f"its median last order, {approx(_median(rows, 'recency_days'))} days before the "
+                            f"end of the data, is only {ratio(v)} the overall median of "
+                            f"{approx(_population_median(rows, GAP_FEATURE))} days between orders"),
+        lambda side, t: (f"at least {ratio(t)} the typical gap between orders" if side == "min"
+                         else f"at most {ratio(t)} the typical gap between orders"),
     ),
 )}
 

@@ -27,11 +27,11 @@ from __future__ import annotations
 
 import pandas as pd
 
+from engine.formatting import capitalise, roman, unit_words
 from engine.narrative.consistency import ClaimChecker
 from engine.narrative.fit import assign_personas, persona_fit, present_feature
 from engine.narrative.levels import distinctive_features, feature_levels, levels_by_cluster
 from engine.narrative.playbook import Persona, load_playbook
-from engine.narrative.text import capitalise, roman, unit_words
 from engine.narrative.wording import fact, fill_in, rfm_lead, size_sentence, trait
 from engine.results import NOISE, ClusterLabel, Profile
 

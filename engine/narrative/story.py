@@ -9,22 +9,27 @@ from __future__ import annotations
 
 import pandas as pd
 
-from engine.narrative.levels import feature_levels, levels_by_cluster
-from engine.narrative.playbook import load_playbook
-from engine.narrative.text import (
-    fmt_count,
-    fmt_fixed,
-    fmt_number,
-    fmt_pct,
-    fmt_ratio,
+from engine.formatting import (
+    algorithm_label,
+    approx,
+    counted,
+    feature_label,
+    integer,
     is_number,
     join_words,
+    metric,
+    pct,
+    ratio,
+    revenue_index,
+    revenue_index_words,
     unit_words,
+    with_article,
 )
+from engine.narrative.levels import feature_levels, levels_by_cluster
+from engine.narrative.playbook import load_playbook
 from engine.results import NOISE, ClusterLabel, Profile, Recommendation, Stability
 
 ARI_WORDS = ((0.8, "stable"), (0.6, "moderately stable"), (-1.0, "unstable"))  # mean ARI >= cut
-OVER_SHARE, UNDER_SHARE = 1.5, 0.67  # revenue share / size share bands for resource allocation
 SIZE_ALERT_POINTS = 5  # percentage-point move in a segment's share that signals drift
 CADENCE = ((45, "every month"), (120, "every quarter"), (float("inf"), "twice a year"))  # by median days between orders
 WIN_BACK_PERSONAS = ("at_risk", "lapsed")  # a "high" recency is flagged for these; "very high" always
@@ -42,10 +47,9 @@ def executive_summary(
     s = profile.summary
     ids = _cluster_ids(profile)
     name = _namer(labels)
-    first = (f"The {fmt_count(profile.n_units)} {many} analysed fall into {len(ids)} "
-             f"segment{'' if len(ids) == 1 else 's'}")
+    first = f"The {integer(profile.n_units)} {many} analysed fall into {counted(len(ids), 'segment')}"
     if NOISE in s.index:
-        first += (f", plus {fmt_count(s.loc[NOISE, 'size'])} {many} ({fmt_pct(s.loc[NOISE, 'share'])}) "
+        first += (f", plus {integer(s.loc[NOISE, 'size'])} {many} ({pct(s.loc[NOISE, 'share'])}) "
                   "that the density method left unassigned")
     sentences = [first + "."]
     if not ids:
@@ -53,27 +57,27 @@ def executive_summary(
     if _has_revenue(profile):
         by_revenue = sorted(ids, key=lambda c: (-s.loc[c, "revenue"], c))
         top = by_revenue[0]
-        sentences.append(f"{name(top)} is the segment with the most revenue: {fmt_pct(s.loc[top, 'revenue_share'])} "
-                         f"of revenue from {fmt_pct(s.loc[top, 'share'])} of {many}.")
+        sentences.append(f"{name(top)} is the segment with the most revenue: {pct(s.loc[top, 'revenue_share'])} "
+                         f"of revenue from {pct(s.loc[top, 'share'])} of {many}.")
         if len(by_revenue) >= 3:
             pair = by_revenue[:2]
             sentences.append(
                 f"The top two segments by revenue ({name(pair[0])} and {name(pair[1])}) are "
-                f"{fmt_pct(s.loc[pair, 'share'].sum())} of {many} and {fmt_pct(s.loc[pair, 'revenue_share'].sum())} "
+                f"{pct(s.loc[pair, 'share'].sum())} of {many} and {pct(s.loc[pair, 'revenue_share'].sum())} "
                 "of revenue.")
         largest = max(ids, key=lambda c: (s.loc[c, "size"], -c))
         if largest != top:
             conjunction = "but" if s.loc[largest, "revenue_share"] < s.loc[largest, "share"] else "and"
-            sentences.append(f"The largest segment, {name(largest)}, is {fmt_pct(s.loc[largest, 'share'])} of "
-                             f"{many} {conjunction} {fmt_pct(s.loc[largest, 'revenue_share'])} of revenue.")
+            sentences.append(f"The largest segment, {name(largest)}, is {pct(s.loc[largest, 'share'])} of "
+                             f"{many} {conjunction} {pct(s.loc[largest, 'revenue_share'])} of revenue.")
     else:
         largest = max(ids, key=lambda c: (s.loc[c, "size"], -c))
         sentences.append(f"Revenue was not available, so segments are compared by size; the largest, "
-                         f"{name(largest)}, is {fmt_pct(s.loc[largest, 'share'])} of {many}.")
+                         f"{name(largest)}, is {pct(s.loc[largest, 'share'])} of {many}.")
     sentences += _recency_alerts(profile, labels, ids, name, many)
     if recommendation is not None:
         reason = f": {recommendation.reasons[0]}" if recommendation.reasons else "."
-        sentences.append(f"The model-selection rule recommends {_algorithm_label(recommendation.algorithm)} "
+        sentences.append(f"The model-selection rule recommends {algorithm_label(recommendation.algorithm)} "
                          f"with k = {recommendation.k}{reason}")
     if stability is not None:
         sentences.append(_stability_sentence(stability, name))
@@ -92,19 +96,19 @@ def business_implications(profile: Profile, labels: dict[int, ClusterLabel]) -> 
     for c in ids:
         strategies = labels[c].strategies if c in labels else []
         action = strategies[0] if strategies else "no strategy is recorded for this segment yet."
-        marketing.append(f"{name(c)} ({fmt_pct(s.loc[c, 'share'])} of {many}): {action}")
+        marketing.append(f"{name(c)} ({pct(s.loc[c, 'share'])} of {many}): {action}")
     if _has_revenue(profile):
         allocation = []
         for c in ids:
-            index = s.loc[c, "revenue_share"] / s.loc[c, "share"] if s.loc[c, "share"] > 0 else float("nan")
-            if index >= OVER_SHARE:
-                advice = "earns well above its size, so retention spend here protects the most revenue"
-            elif index <= UNDER_SHARE:
-                advice = "earns below its size, so serve it through low-cost, automated channels"
-            else:
-                advice = "earns in line with its size"
-            allocation.append(f"{name(c)}: {fmt_pct(s.loc[c, 'revenue_share'])} of revenue from "
-                              f"{fmt_pct(s.loc[c, 'share'])} of {many} (revenue share {fmt_ratio(index)} its share "
+            index = revenue_index(s.loc[c, "revenue_share"], s.loc[c, "share"])
+            band = revenue_index_words(index)
+            advice = f"earns {band}" if band else "has no revenue index"
+            if band.endswith("above its size"):
+                advice += ", so retention spend here protects the most revenue"
+            elif band == "below its size":
+                advice += ", so serve it through low-cost, automated channels"
+            allocation.append(f"{name(c)}: {pct(s.loc[c, 'revenue_share'])} of revenue from "
+                              f"{pct(s.loc[c, 'share'])} of {many} (revenue share {ratio(index)} its share "
                               f"of {many}); it {advice}.")
     else:
         allocation = ["Revenue was not available, so effort cannot be weighed against value; allocate by segment "
@@ -113,7 +117,7 @@ def business_implications(profile: Profile, labels: dict[int, ClusterLabel]) -> 
     for c in ids:
         top = profile.top_categories.get(c) or []
         if top:
-            listed = join_words([f"{cat} ({fmt_pct(share)})" for cat, share in top])
+            listed = join_words([f"{cat} ({pct(share)})" for cat, share in top])
             products.append(f"{name(c)}: its largest categories by spend are {listed}; lead its campaigns with "
                             f"{top[0][0]}.")
     if not products:
@@ -133,11 +137,11 @@ def monitoring(profile: Profile, labels: dict[int, ClusterLabel], stability: Sta
         days = float(profile.population_median[gap])
         cadence = next(word for limit, word in CADENCE if days <= limit)
         items.append(f"Re-score {many} against these segments {cadence}: the median {one_word(many)} orders "
-                     f"{fmt_number(days)} days apart. Re-run the full comparison at least once a year.")
+                     f"{approx(days)} days apart. Re-run the full comparison at least once a year.")
     else:
         items.append(f"Re-score {many} against these segments every quarter and re-run the full comparison at "
                      "least once a year.")
-    shares = join_words([f"{name(c)} {fmt_pct(s.loc[c, 'share'])}" for c in ids])
+    shares = join_words([f"{name(c)} {pct(s.loc[c, 'share'])}" for c in ids])
     items.append(f"Watch segment sizes (today: {shares} of {many}); a move of more than {SIZE_ALERT_POINTS} "
                  "percentage points means the customer base has shifted.")
     watched = [f for f in profile.clustered_on if f in profile.features][:3]
@@ -151,19 +155,19 @@ def monitoring(profile: Profile, labels: dict[int, ClusterLabel], stability: Sta
                 continue
             by_median = row["basis"] == "median ratio"
             overall = row["population_median"] if by_median else row["population_mean"]
-            noun = wording[f].noun if f in wording else profile.feature_labels.get(f, f)
-            parts.append(f"{noun} ({'median' if by_median else 'average'} {fmt_number(overall)} today)")
+            noun = wording[f].noun if f in wording else feature_label(f, profile.feature_labels)
+            parts.append(f"{noun} ({'median' if by_median else 'average'} {approx(overall)} today)")
         items.append(f"Watch each segment's {join_words(parts)}; when a segment's value moves past a "
                      "neighbouring segment's, its name and strategy may no longer fit.")
     if NOISE in s.index:
-        items.append(f"Watch the unassigned share ({fmt_pct(s.loc[NOISE, 'share'])} of {many} today); if it grows, "
+        items.append(f"Watch the unassigned share ({pct(s.loc[NOISE, 'share'])} of {many} today); if it grows, "
                      "the segments no longer cover the base.")
     if stability is None:
         items.append("Stability was not measured; run the bootstrap check before acting on small segments.")
     else:
         fragile = [c for c in ids if stability.verdicts.get(c) == "fragile"]
         for c in fragile:
-            items.append(f"{name(c)} is fragile (mean Jaccard {fmt_fixed(stability.jaccard.get(c, float('nan')), 2)} "
+            items.append(f"{name(c)} is fragile (mean Jaccard {metric(stability.jaccard.get(c), 'jaccard')} "
                          f"over {stability.n_resamples} resamples): treat its boundary as provisional and check it "
                          "again at the next refresh.")
         if not fragile:
@@ -186,13 +190,13 @@ def methodology(context: dict) -> list[str]:
     if unit == "customer":
         first = "Unit of analysis: the customer."
         if context.get("shape") == "customer_table" and customers is not None:
-            first += (f" The data already holds one row per customer ({fmt_count(customers)} customers); "
+            first += (f" The data already holds one row per customer ({integer(customers)} customers); "
                       "nothing was aggregated, and every count in this report is customers.")
         elif rows is not None and customers is not None:
-            first += (f" {fmt_count(rows)} transaction lines{span} were aggregated into one row per customer, "
-                      f"{fmt_count(customers)} customers in all; every count in this report is customers.")
+            first += (f" {integer(rows)} transaction lines{span} were aggregated into one row per customer, "
+                      f"{integer(customers)} customers in all; every count in this report is customers.")
     else:
-        first = ("Unit of analysis: the row. " + (f"The {fmt_count(rows)} rows{span} " if rows is not None else
+        first = ("Unit of analysis: the row. " + (f"The {integer(rows)} rows{span} " if rows is not None else
                  "The rows ") + "were clustered as they are, so every count in this report is rows, not customers.")
     out = [first]
     if unit == "customer" and context.get("date_max") is not None:
@@ -215,7 +219,7 @@ def methodology(context: dict) -> list[str]:
         out.append("Why this model: " + " ".join(reasons))
     metric_text = _metric_list(context.get("metrics") or {})
     if metric_text:
-        units_text = f"{fmt_count(n_units)} {many}" if n_units is not None else many
+        units_text = f"{integer(n_units)} {many}" if n_units is not None else many
         out.append(f"On the {len(features)} {_scaled(scaling)} features of the {units_text}, {algorithm} with "
                    f"k = {k} scored {metric_text}.")
     return out
@@ -265,31 +269,22 @@ def _recency_alerts(profile: Profile, labels: dict[int, ClusterLabel], ids: list
         stat = "median" if by_median else "average"
         value = row["cluster_median"] if by_median else row["cluster_mean"]
         overall = row["population_median"] if by_median else row["population_mean"]
-        revenue = (f", {fmt_pct(profile.summary.loc[c, 'revenue_share'])} of revenue"
+        revenue = (f", {pct(profile.summary.loc[c, 'revenue_share'])} of revenue"
                    if _has_revenue(profile) else "")
-        out.append(f"{name(c)} ({fmt_pct(profile.summary.loc[c, 'share'])} of {many}{revenue}) last ordered a "
-                   f"{stat} {fmt_number(value)} days before the end of the data, against an overall {stat} of "
-                   f"{fmt_number(overall)}: a win-back priority.")
+        out.append(f"{name(c)} ({pct(profile.summary.loc[c, 'share'])} of {many}{revenue}) last ordered "
+                   f"{with_article(stat)} {approx(value)} days before the end of the data, against an overall {stat} of "
+                   f"{approx(overall)}: a win-back priority.")
     return out
 
 
 def _stability_sentence(stability: Stability, name) -> str:
     word = next(w for cut, w in ARI_WORDS if stability.ari_mean >= cut)
     text = (f"Across {stability.n_resamples} bootstrap resamples the segments were {word} (mean adjusted Rand "
-            f"index {fmt_fixed(stability.ari_mean, 2)})")
+            f"index {metric(stability.ari_mean, 'ari')})")
     fragile = [name(c) for c, v in sorted(stability.verdicts.items()) if v == "fragile"]
     if fragile:
         text += f"; {join_words(fragile)} {'is' if len(fragile) == 1 else 'are'} fragile"
     return text + "."
-
-
-def _algorithm_label(key: str) -> str:
-    try:
-        from engine.algorithms import ALGORITHMS
-    except ImportError:  # registry not available: the key is still meaningful
-        return key
-    entry = ALGORITHMS.get(key)
-    return entry.label if entry is not None else key
 
 
 def _metric_list(metrics: dict) -> str:
@@ -301,9 +296,9 @@ def _metric_list(metrics: dict) -> str:
             continue
         entry = METRICS.get(key)
         if entry is None:
-            parts.append(f"{key} {fmt_fixed(value, 4)}")
+            parts.append(f"{key.replace('_', ' ')} {metric(value, key)}")
             continue
-        parts.append(f"{entry.label} {fmt_fixed(value, entry.decimals)} ({entry.direction})")
+        parts.append(f"{entry.label} {metric(value, key)} ({entry.direction})")
     return join_words(parts)
 
 

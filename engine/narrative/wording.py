@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
+from engine.formatting import approx, feature_label, integer, is_number, pct, ratio, unit_words, with_article
 from engine.narrative.playbook import Playbook
-from engine.narrative.text import (
-    fmt_count,
-    fmt_number,
-    fmt_pct,
-    fmt_ratio,
-    is_number,
-    unit_words,
-)
 from engine.results import Profile
 
 SHARE_PREFIX = "share_"
@@ -21,7 +14,7 @@ def trait(feature: str, level: str, labels: dict[str, str], playbook: Playbook) 
     wording = playbook.features.get(feature)
     if wording is not None and level in wording.words:
         return wording.words[level]
-    noun = wording.short if wording is not None else labels.get(feature, feature)
+    noun = wording.short if wording is not None else feature_label(feature, labels)
     return f"{level} {noun}"
 
 
@@ -31,28 +24,28 @@ def fact(feature: str, row: dict, labels: dict[str, str], playbook: Playbook, un
     stat = "median" if by_median else "average"
     value = row["cluster_median"] if by_median else row["cluster_mean"]
     overall = row["population_median"] if by_median else row["population_mean"]
-    ratio = row["ratio"]
-    label = labels.get(feature, feature)
+    times = row["ratio"]
+    label = feature_label(feature, labels)
     if feature.startswith(SHARE_PREFIX):
-        return f"{label}: {stat} {fmt_pct(value)} vs {fmt_pct(overall)} overall"
+        return f"{label}: {stat} {pct(value)} vs {pct(overall)} overall"
     wording = playbook.features.get(feature)
-    ratio_ok = is_number(ratio) and ratio > 0
+    ratio_ok = is_number(times) and times > 0
     if wording is not None and (ratio_ok or "{ratio}" not in wording.fact):
         return wording.fact.format(
-            stat=stat, a_stat=f"a {stat}" if by_median else f"an {stat}", value=fmt_number(value),
-            overall=fmt_number(overall), ratio=fmt_ratio(ratio).rstrip("×"), unit=unit,
+            stat=stat, a_stat=with_article(stat), value=approx(value),
+            overall=approx(overall), ratio=ratio(times).rstrip("×"), unit=unit,
         )
-    text = f"{label}: {stat} {fmt_number(value)} vs {fmt_number(overall)} overall"
-    return text + (f" ({fmt_ratio(ratio)})" if ratio_ok else "")
+    text = f"{label}: {stat} {approx(value)} vs {approx(overall)} overall"
+    return text + (f" ({ratio(times)})" if ratio_ok else "")
 
 
 def size_sentence(profile: Profile, cluster: int) -> str:
     s = profile.summary.loc[cluster]
     _, many = unit_words(profile.unit)
-    text = f"{fmt_count(s['size'])} {many} ({fmt_pct(s['share'])})"
+    text = f"{integer(s['size'])} {many} ({pct(s['share'])})"
     revenue_share = s.get("revenue_share", float("nan"))
     if is_number(revenue_share):
-        text += f", {fmt_pct(revenue_share)} of revenue"
+        text += f", {pct(revenue_share)} of revenue"
     return text + "."
 
 

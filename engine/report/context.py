@@ -13,10 +13,10 @@ from functools import cached_property
 
 import pandas as pd
 
+from engine.formatting import cluster_name, integer
 from engine.profiles import is_additive
 from engine.project import ReportSpec
 from engine.report.assets import ChartImage, chart_image
-from engine.report.filters import integer
 from engine.results import NOISE, AnalysisResult, FeatureDef
 
 UNIT_WORDS = {"customer": ("customer", "customers"), "row": ("row", "rows")}
@@ -94,8 +94,6 @@ class ReportContext:
 
     @cached_property
     def _names(self) -> dict[int, str]:
-        from engine.profiles import cluster_name
-
         names = {c: label.name for c, label in self.result.cluster_labels.items()}
         return {c: cluster_name(c, names) for c in self.cluster_ids()}
 

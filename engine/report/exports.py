@@ -1,6 +1,6 @@
 """Exports next to the PDF: cluster assignments (CSV), the summary (JSON-ready dict), the profile (CSV).
 
-The summary rounds with the report's own tables (:mod:`engine.report.filters`),
+The summary rounds with the report's own tables (:mod:`engine.formatting`),
 so the chosen algorithm, k and Davies-Bouldin index read the same in the PDF
 and the JSON (Davies-Bouldin and silhouette to 4 decimals, Calinski-Harabasz
 and inertia to 1, shares to 4 as fractions). Missing values are ``null``, never NaN.
@@ -19,20 +19,23 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
+from engine.formatting import (
+    MEAN_DECIMALS,
+    MISSING,
+    cluster_name,
+    is_missing,
+    iso_date,
+    neutralise,
+    round_metric,
+    round_share,
+)
 from engine.metrics import METRICS, RANKED
-from engine.report.filters import MEAN_DECIMALS, MISSING, is_missing, iso_date, round_metric, round_share
 from engine.results import NOISE
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 COMPARISON_METRICS = tuple(METRICS)  # every metric of the registry, in its order
 RFM_SCORE_COLUMNS = ("r_score", "f_score", "m_score", "rfm_segment")
 _LINE_ID_ROLES = ("order_id", "customer_id")  # a line's identity, best first
 _ID_NAME = re.compile(r"(^|[_\s\-.])(id|key|no|nr|number|ref)$|[a-z](ID|Id|No|Nr)$|^id$", re.IGNORECASE)
-
-
-def neutralise(text: str) -> str:
-    """Prefix text a spreadsheet would read as a formula with a single quote (OWASP CSV injection)."""
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
 
 
 def _cell(value):
@@ -50,8 +53,6 @@ def _cell(value):
 
 def cluster_names(result) -> dict[int, str]:
     """Display name per cluster id, as the report prints them."""
-    from engine.profiles import cluster_name
-
     names = {c: label.name for c, label in result.cluster_labels.items()}
     ids = [int(c) for c in result.profile.summary.index]
     return {c: cluster_name(c, names) for c in ids}
@@ -68,8 +69,6 @@ def assignments_csv(result) -> str:
     (``r_score, f_score, m_score, rfm_segment``), scored as the comparison's
     RFM baseline scores them, whatever model was chosen.
     """
-    from engine.profiles import cluster_name
-
     names = cluster_names(result)
     ids = _unit_ids(result)
     scores = _rfm_scores(result)

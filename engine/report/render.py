@@ -13,9 +13,10 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from engine.formatting import iso_date
 from engine.project import ReportSpec
 from engine.report import TEMPLATE_DIR
-from engine.report.filters import FILTERS, iso_date
+from engine.report.filters import FILTERS
 
 _ENV: Environment | None = None
 

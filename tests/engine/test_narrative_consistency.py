@@ -37,7 +37,7 @@ def test_high_value_on_the_lowest_spend_cluster_is_flagged_with_its_numbers(prof
     # Population median of monetary: the 50th and 51st of 100 customers are the largest lapsed value
     # (150 x 1.2 = 180) and the smallest premium one (940 x 0.8 = 752): (180 + 752) / 2 = 466. 80 / 466 = 0.17.
     assert w.message == ("'High value' is claimed for cluster 4 (in its name), but its median net revenue is 80 vs "
-                         "466 overall (0.2×, very low).")
+                         "466 overall (0.17×, very low).")
 
 
 def test_consistent_edit_gives_no_warning(profile, generated):
@@ -70,7 +70,7 @@ def test_claims_are_found_in_descriptions_too_and_deduplicated_per_feature(profi
     assert [(w.cluster, w.claim, w.feature, w.level) for w in warnings] == [
         (3, "active", "recency_days", "very high")]
     assert "(in its name)" in warnings[0].message
-    assert "median days since the last order is 420 vs 60 overall (7.0×, very high)" in warnings[0].message
+    assert "median days since the last order is 420 vs 60 overall (7.00×, very high)" in warnings[0].message
 
 
 def test_direction_of_recency_is_respected(profile, generated):

@@ -109,7 +109,7 @@ def test_noise_is_unassigned_without_persona_and_sizes_quoted():
     labels = generate_labels(profile)
     assert labels[NOISE].name == "Unassigned"
     assert labels[NOISE].persona is None
-    assert "25 customers (25%)" in labels[NOISE].description
+    assert "25 customers (25.0%)" in labels[NOISE].description
     assert [labels[c].persona for c in range(4)] == ["champions", "bulk_buyers", "premium_occasional", "lapsed"]
 
 

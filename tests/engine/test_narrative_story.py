@@ -48,12 +48,12 @@ def test_summary_states_segments_revenue_concentration_and_win_back(profile, lab
     summary = executive_summary(profile, labels)
     assert summary[0] == "The 100 customers analysed fall into 5 segments."
     top_two_revenue = (REVENUE[0] + REVENUE[1]) / TOTAL  # 0.8398
-    assert summary[1] == (f"Champions is the segment with the most revenue: {100 * REVENUE[0] / TOTAL:.0f}% of "
-                          "revenue from 15% of customers.")
-    assert summary[2] == (f"The top two segments by revenue (Champions and Bulk buyers) are 35% of customers and "
-                          f"{100 * top_two_revenue:.0f}% of revenue.")
+    assert summary[1] == (f"Champions is the segment with the most revenue: {100 * REVENUE[0] / TOTAL:.1f}% of "
+                          "revenue from 15.0% of customers.")
+    assert summary[2] == (f"The top two segments by revenue (Champions and Bulk buyers) are 35.0% of customers and "
+                          f"{100 * top_two_revenue:.1f}% of revenue.")
     # Largest segments are lapsed and new (25 each): the lower id wins the tie.
-    assert summary[3] == "The largest segment, Lapsed / hibernating, is 25% of customers but 3% of revenue."
+    assert summary[3] == "The largest segment, Lapsed / hibernating, is 25.0% of customers but 3.0% of revenue."
     assert any("last ordered a median 420 days before the end of the data, against an overall median of 60" in s
                for s in summary)
 
@@ -79,7 +79,7 @@ def test_every_number_in_the_summary_and_implications_comes_from_the_inputs(prof
 def test_summary_mentions_recommendation_and_stability(profile, labels, stability, recommendation):
     summary = executive_summary(profile, labels, recommendation, stability)
     assert any(s.startswith("The model-selection rule recommends") and "k = 5" in s for s in summary)
-    assert summary[-1] == ("Across 10 bootstrap resamples the segments were stable (mean adjusted Rand index 0.83); "
+    assert summary[-1] == ("Across 10 bootstrap resamples the segments were stable (mean adjusted Rand index 0.830); "
                            "Premium occasional buyers is fragile.")
 
 
@@ -94,7 +94,7 @@ def test_summary_uses_the_profiles_unit_and_handles_missing_revenue():
 def test_summary_counts_noise_separately():
     profile = build_profile(retail_groups(), noise_group=4)
     summary = executive_summary(profile, generate_labels(profile))
-    assert summary[0] == ("The 100 customers analysed fall into 4 segments, plus 25 customers (25%) that the "
+    assert summary[0] == ("The 100 customers analysed fall into 4 segments, plus 25 customers (25.0%) that the "
                           "density method left unassigned.")
 
 
@@ -102,10 +102,10 @@ def test_business_implications_keys_and_resource_allocation(profile, labels):
     result = business_implications(profile, labels)
     assert list(result) == ["targeted_marketing", "resource_allocation", "product_recommendations"]
     assert len(result["targeted_marketing"]) == 5
-    assert result["targeted_marketing"][0].startswith("Champions (15% of customers): ")
+    assert result["targeted_marketing"][0].startswith("Champions (15.0% of customers): ")
     champions = result["resource_allocation"][0]
     index = (REVENUE[0] / TOTAL) / 0.15  # 3.7
-    assert champions.startswith(f"Champions: 56% of revenue from 15% of customers (revenue share {index:.1f}× ")
+    assert champions.startswith(f"Champions: {100 * REVENUE[0] / TOTAL:.1f}% of revenue from 15.0% of customers (revenue share {index:.2f}× ")
     assert "retention spend" in champions
     new = [s for s in result["resource_allocation"] if s.startswith("New customers")][0]
     assert "low-cost, automated channels" in new  # 1.6% of revenue from 25%: 0.06x
@@ -119,16 +119,16 @@ def test_product_recommendations_use_top_categories():
     profile = build_profile(groups, category_shares=shares)
     result = business_implications(profile, generate_labels(profile))
     assert result["product_recommendations"][0] == (
-        "Champions: its largest categories by spend are Electronics (80%) and Books (20%); lead its campaigns with "
+        "Champions: its largest categories by spend are Electronics (80.0%) and Books (20.0%); lead its campaigns with "
         "Electronics.")
 
 
 def test_monitoring_lists_cadence_sizes_features_and_fragile_segments(profile, labels, stability):
     items = monitoring(profile, labels, stability)
     assert items[0].startswith("Re-score customers against these segments every quarter")
-    assert items[1].startswith("Watch segment sizes (today: Champions 15%, Bulk buyers 20%")
+    assert items[1].startswith("Watch segment sizes (today: Champions 15.0%, Bulk buyers 20.0%")
     assert "days since the last order (median 60 today)" in items[2]
-    assert items[-1] == ("Premium occasional buyers is fragile (mean Jaccard 0.41 over 10 resamples): treat its "
+    assert items[-1] == ("Premium occasional buyers is fragile (mean Jaccard 0.410 over 10 resamples): treat its "
                          "boundary as provisional and check it again at the next refresh.")
     assert monitoring(profile, labels)[-1].startswith("Stability was not measured")
 

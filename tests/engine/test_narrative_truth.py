@@ -164,7 +164,7 @@ def test_in_a_cohort_new_customers_is_never_generated_and_an_edit_saying_so_is_f
     warnings = _edit(profile, {0: LabelSpec(name="New customers")})
     assert [(w.cluster, w.claim, w.feature) for w in warnings] == [(0, "new", "tenure_days")]
     # The level already fails ("average"); the message quotes the numbers.
-    assert warnings[0].message.endswith("its average tenure in days is 474 vs 497 overall (1.0×, average).")
+    assert warnings[0].message.endswith("its average tenure in days is 474 vs 497 overall (0.95×, average).")
 
 
 @pytest.mark.parametrize("window, persona", [(600.0, "quiet_one_off"), (1200.0, "core"), (None, "core")])
@@ -199,8 +199,8 @@ def test_new_needs_first_purchases_in_the_newest_quarter_of_the_window(window, p
     if persona is None:
         assert [(w.claim, w.feature) for w in warnings] == [("newly acquired", "tenure_days")]
         assert warnings[0].message == (
-            "'Newly acquired' is claimed for cluster 0 (in its name), but its median tenure is 150 days, 36% of the "
-            "420-day data window (the claim needs first purchases in the newest 25% of the window).")
+            "'Newly acquired' is claimed for cluster 0 (in its name), but its median tenure is 150 days, 35.7% of the "
+            "420-day data window (the claim needs first purchases in the newest 25.0% of the window).")
     else:
         assert warnings == []
 
@@ -237,7 +237,7 @@ def test_lapsed_needs_recency_well_beyond_the_typical_gap_between_orders(gap, pe
         assert labels[0].name == "Very long since last order"  # true relative to the base, claims no status
         warnings = _edit(profile, {0: LabelSpec(name="Lapsed", description="At risk of churning.")})
         assert [(w.claim, w.feature) for w in warnings] == [("lapsed", "recency_days")]
-        assert "is only 0.7× the overall median of 365 days between orders" in warnings[0].message
+        assert "is only 0.66× the overall median of 365 days between orders" in warnings[0].message
 
 
 def test_recency_must_be_high_relative_to_the_base_for_lapsed_and_at_risk():
@@ -432,7 +432,7 @@ def test_raw_column_labels_are_claims():
     assert [(w.cluster, w.claim, w.feature) for w in warnings] == [
         (0, "low spending score", "Spending Score (1-100)"), (3, "high income", "Annual Income (k$)")]
     assert warnings[1].message.startswith("'High income' is claimed for cluster 3 (in its name), but its average "
-                                          "Annual Income (k$) is 26 vs 60.6 overall (0.4×, very low)")
+                                          "Annual Income (k$) is 26 vs 60.6 overall (0.43×, very low)")
     assert _edit(profile, {3: LabelSpec(name="Low income, high spending score")}) == []
     assert len(MALL_GROUPS) == 5
 

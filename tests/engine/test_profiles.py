@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from engine.profiles import cluster_name, neutralise_cell, profile_clusters, profile_csv, profiling_table
+from engine.formatting import cluster_name, neutralise
+from engine.profiles import profile_clusters, profile_csv, profiling_table
 from engine.results import NOISE, FeatureMatrix
 
 IDS = ["C1", "C2", "C3", "C4", "C5", "C6"]
@@ -218,7 +219,7 @@ def test_csv_neutralises_formulas_and_keeps_numbers(profile):
     [("=1+1", "'=1+1"), ("-2", "'-2"), ("+x", "'+x"), ("@x", "'@x"), ("\tx", "'\tx"), ("Loyal", "Loyal"), ("", "")],
 )
 def test_neutralise_cell(text, expected):
-    assert neutralise_cell(text) == expected
+    assert neutralise(text) == expected
 
 
 def test_cluster_name_defaults():

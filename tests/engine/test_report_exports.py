@@ -9,8 +9,9 @@ import json
 import numpy as np
 import pytest
 
+from engine.formatting import neutralise
 from engine.profiles import profile_clusters
-from engine.report.exports import assignments_csv, neutralise, profiles_csv, summary_dict
+from engine.report.exports import assignments_csv, profiles_csv, summary_dict
 from engine.results import NOISE
 from tests.engine.test_report_fixtures import make_result
 

@@ -8,14 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from engine import formatting
 from engine.report import filters as f
 
 
 @pytest.mark.parametrize("missing", [None, float("nan"), np.nan, math.inf, -math.inf, pd.NA])
 def test_missing_values_print_as_a_dash_in_every_format(missing):
     for name in ("integer", "number", "metric", "pct", "money", "days", "signed"):
-        assert f.FILTERS[name](missing) == f.MISSING, name
-    assert f.feature_value(missing, "currency") == f.MISSING
+        assert f.FILTERS[name](missing) == formatting.MISSING, name
+    assert f.feature_value(missing, "currency") == formatting.MISSING
 
 
 def test_integer_and_number_use_thousands_separators():
@@ -28,16 +29,16 @@ def test_integer_and_number_use_thousands_separators():
 
 def test_metrics_use_the_decimals_shared_with_the_summary_json():
     assert f.metric(0.749149, "davies_bouldin") == "0.7491"
-    assert f.round_metric("davies_bouldin", 0.749149) == 0.7491
+    assert formatting.round_metric("davies_bouldin", 0.749149) == 0.7491
     assert f.metric(12345.678, "calinski_harabasz") == "12,345.7"
-    assert f.round_metric("calinski_harabasz", 12345.678) == 12345.7
+    assert formatting.round_metric("calinski_harabasz", 12345.678) == 12345.7
     assert f.metric(0.5, "an_unknown_metric") == "0.5000"
-    assert f.round_metric("silhouette", float("nan")) is None
+    assert formatting.round_metric("silhouette", float("nan")) is None
 
 
 def test_percentages_come_from_the_same_rounding_as_the_json_share():
     assert f.pct(0.2346) == "23.5%"
-    assert f.round_share(0.123456) == 0.1235
+    assert formatting.round_share(0.123456) == 0.1235
     assert f.pct(0.123456) == "12.3%"
     assert f.pct(1.0) == "100.0%"
     assert f.pct(0.0) == "0.0%"
@@ -57,11 +58,11 @@ def test_signed_differences_use_a_true_minus_sign():
 def test_dates_are_written_out_without_the_locale():
     assert f.long_date(pd.Timestamp("2024-12-31")) == "31 December 2024"
     assert f.long_date("2011-03-05 13:45") == "5 March 2011"
-    assert f.long_date(pd.NaT) == f.MISSING
-    assert f.long_date(None) == f.MISSING
+    assert f.long_date(pd.NaT) == formatting.MISSING
+    assert f.long_date(None) == formatting.MISSING
     assert f.long_date("end of Q3") == "end of Q3"  # free text from the analyst is kept
     assert f.iso_date(pd.Timestamp("2024-01-02 10:00")) == "2024-01-02"
-    assert f.iso_date(pd.NaT) == f.MISSING
+    assert f.iso_date(pd.NaT) == formatting.MISSING
 
 
 def test_feature_values_follow_the_feature_unit():
