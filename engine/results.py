@@ -272,6 +272,7 @@ class ClusterLabel:
     persona: str | None = None  # playbook key when a persona matched
     distinctive: list[str] = field(default_factory=list)  # features, most distinctive first
     edited: bool = False
+    edited_fields: tuple[str, ...] = ()  # which of "name", "description", "strategies" the analyst changed
     suppress_warnings: bool = False
 
 

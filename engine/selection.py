@@ -42,6 +42,7 @@ import pandas as pd
 
 from engine.algorithms import ALGORITHMS
 from engine.errors import InputError
+from engine.formatting import counted
 from engine.metrics import METRICS, RANKED
 from engine.results import Comparison, Recommendation, RunResult
 from engine.stability import MODERATE
@@ -459,7 +460,9 @@ def _reasons(best, order, shortlist, table, pool, scored, unusable, eligible, ru
             counts[kind] = counts.get(kind, 0) + 1
     if counts and eligible:
         listing = ", ".join(f"{counts[kind]} for {UNUSABLE_KINDS[kind]}" for kind in UNUSABLE_KINDS if kind in counts)
-        reasons.append(f"{sum(counts.values())} run(s) were not eligible ({listing}).")
+        n_unusable = sum(counts.values())
+        verb = "was" if n_unusable == 1 else "were"
+        reasons.append(f"{counted(n_unusable, 'run')} {verb} not eligible ({listing}).")
     if _weak(best, rule):
         if np.isfinite(best.ari) and best.ari < rule.weak_ari:
             stab = (f" and its segments come back only partly when the data is resampled (mean bootstrap ARI "

@@ -46,7 +46,8 @@ def apply_edits(
     """The generated labels with the analyst's edits on top, plus notes about edits that could not apply.
 
     An edited field (not None) replaces the generated one and marks the label
-    ``edited``; a field equal to the generated text is not an edit.
+    ``edited``, naming the field in ``edited_fields``; a field equal to the
+    generated text is not an edit.
     ``suppress_warnings`` is carried over. Edits for clusters the current model
     does not have are reported in the notes, never dropped silently.
     """
@@ -63,21 +64,24 @@ def apply_edits(
             )
             continue
         label = out[cluster]
-        changed = False
+        changed: list[str] = []
         if spec.name is not None:
             name = " ".join(spec.name.split())
             if not name:
                 notes.append(f"The edited name of cluster {cluster} is blank, so the generated name "
                              f"{label.name!r} is kept.")
             elif name != label.name:
-                label.name, changed = name, True
+                label.name = name
+                changed.append("name")
         if spec.description is not None and spec.description.strip() != label.description:
-            label.description, changed = spec.description.strip(), True
+            label.description = spec.description.strip()
+            changed.append("description")
         if spec.strategies is not None:
             strategies = [s.strip() for s in spec.strategies if s and s.strip()]
             if strategies != label.strategies:
-                label.strategies, changed = strategies, True
-        label.edited = changed
+                label.strategies = strategies
+                changed.append("strategies")
+        label.edited, label.edited_fields = bool(changed), tuple(changed)
         label.suppress_warnings = bool(spec.suppress_warnings)
     names: dict[str, list[int]] = {}
     for cluster, label in out.items():

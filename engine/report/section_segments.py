@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine import formatting as fmt
 from engine.report.context import ReportContext
 from engine.results import NOISE
 
@@ -22,9 +23,9 @@ def _level_cell(row: dict) -> dict:
     """The level word and the number behind it: a median ratio (×2.1) or a standardised difference (+0.53 sd)."""
     if row["basis"] == "median ratio":
         ratio = row["ratio"]
-        basis = "–" if not np.isfinite(ratio) else f"{ratio:.2f}× median"
+        basis = fmt.MISSING if not np.isfinite(ratio) else f"{fmt.ratio(ratio)} median"
     else:
-        basis = f"{row['z']:+.2f} sd".replace("-", "\u2212")
+        basis = f"{fmt.signed(row['z'])} sd"
     return {"level": row["level"], "basis": basis}
 
 
@@ -176,7 +177,7 @@ def build_segments(ctx: ReportContext) -> dict:
                 f"{ctx.unit_many.capitalize()} the density method left unassigned." if c == NOISE else ""),
             "strategies": list(label.strategies) if label is not None else [],
             "kpis": list(label.kpis) if label is not None else [],
-            "edited": bool(label.edited) if label is not None else False,
+            "edited": fmt.edited_note(label.edited_fields) if label is not None else "",
             "tiles": _key_figures(ctx, c),
             "distinctive": distinctive,
             "categories": list(p.top_categories.get(c, []))[:5],

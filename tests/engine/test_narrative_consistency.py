@@ -119,6 +119,8 @@ def test_apply_edits_replaces_only_given_fields_and_marks_edited(generated):
     assert labels[1].name == generated[1].name and labels[1].description == generated[1].description
     assert not labels[2].edited
     assert labels[3].description == "Gone quiet." and labels[3].edited
+    assert (labels[1].edited_fields, labels[2].edited_fields, labels[3].edited_fields) == (
+        ("strategies",), (), ("description",))
     assert notes == []
     assert generated[1].strategies != labels[1].strategies  # the generated labels are not modified
     assert not generated[3].edited

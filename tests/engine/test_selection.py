@@ -59,7 +59,7 @@ def test_a_91_9_split_is_never_recommended():
     even = run_with([0] * 70 + [1] * 70 + [2] * 60, "kmeans", 3)
     rec = recommend(Comparison([lopsided, even], ["kmeans", "birch"], (2, 3), 0, 200))
     assert (rec.algorithm, rec.k) == ("kmeans", 3)
-    assert "1 run(s) were not eligible (1 for a segment too large)." in rec.reasons
+    assert "1 run was not eligible (1 for a segment too large)." in rec.reasons
 
 
 def test_whales_do_not_decide_k():
