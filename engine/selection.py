@@ -118,7 +118,7 @@ class SelectionRule:
         else:
             spec = METRICS[self.rank_by]
             score = (f"where its {spec.label} sits between the worst (0) and the best (1) eligible run "
-                     f"({spec.direction}; clustering.selection.rank_by)")
+                     f"({spec.direction}; the analyst chose to rank by this metric alone)")
         text = (
             f"A run is eligible when its segments are usable: none holds more than {self.max_share:.0%} of the "
             f"units, the smallest holds at least {self.min_share:.0%} of them and at least {self.min_size} units, "
@@ -137,7 +137,7 @@ class SelectionRule:
                 f"(mean adjusted Rand index below {MODERATE:.2f}) is passed over while a steadier one exists. "
             )
         else:
-            text += "The best score wins (no stability check: clustering.selection.resamples is 0). "
+            text += "The best score wins (the analyst turned the stability check off). "
         text += (f"When the recommended run has a silhouette below {self.no_structure_silhouette:.2f}, or below "
                  f"{self.weak_silhouette:.2f} with a bootstrap ARI below {self.weak_ari:.2f}, the data is said to "
                  "have weak natural structure (silhouette bands of Kaufman and Rousseeuw).")
@@ -409,7 +409,7 @@ def _reasons(best, order, shortlist, table, pool, scored, unusable, eligible, ru
     top = order[0]
     first = f"{describe_run(run)} has {listed} among the {len(pool)} {what} (score {row['score']:.2f} of 1"
     first += ", the best" if best is top else f"; the best is {table['score'].iloc[0]:.2f}"
-    first += ")" if rule.rank_by == "consensus" else f"; clustering.selection.rank_by is {rule.rank_by!r})"
+    first += ")" if rule.rank_by == "consensus" else f"; runs are ranked by the {METRICS[rule.rank_by].in_sentence} alone)"
     if np.isfinite(best.min_jaccard):
         how = "come back" if best.min_jaccard >= rule.solid else "come back only partly"
         first += (f", and its segments {how} when the data is resampled (mean bootstrap ARI {best.ari:.2f}; "

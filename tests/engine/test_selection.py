@@ -136,7 +136,8 @@ def test_rank_by_one_metric():
     eligible = [r for r in comparison.runs if usability(r, 300, SelectionRule()) is None]
     best = max(eligible, key=lambda r: r.metrics["calinski_harabasz"])
     assert (rec.algorithm, rec.k) == (best.algorithm, best.k)
-    assert "clustering.selection.rank_by is 'calinski_harabasz')" in rec.reasons[0]
+    assert "; runs are ranked by the Calinski-Harabasz index alone)" in rec.reasons[0]
+    assert "clustering." not in rec.reasons[0] + rec.rule  # no project-file keys in client text
     assert "where its Calinski-Harabasz index sits between the worst (0) and the best (1)" in rec.rule
 
 
