@@ -82,7 +82,7 @@ def stage_fingerprint(project: Project, stage: str) -> str:
         return hash_parts(stage_fingerprint(project, "choice"), stage, extra)
     if stage == "report":
         return hash_parts(stage_fingerprint(project, "stability"), stage_fingerprint(project, "projection"),
-                     project.fingerprint("report"))
+                          project.fingerprint("report"))
     raise ValueError(f"unknown stage {stage!r}")
 
 
