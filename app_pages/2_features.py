@@ -12,20 +12,17 @@ st.header("2 · Features")
 ui.require(analysis, "data")
 dataset = analysis.data.value
 
-units = ["row"] if dataset.shape == "rows" else ["customer", "row"]
+units = analysis.units()
 unit_words = {"customer": "Customers (one row per customer, aggregated)", "row": "Rows as they are"}
 if project.data.unit not in units:
-    project.data.unit = units[0]
+    analysis.set_unit(units[0])
 unit = st.radio(
     "Unit of analysis", units, format_func=unit_words.get, horizontal=True,
     key=state.widget("features.unit", project.data.unit),
     help="Customers: transactions are aggregated into one row per customer (RFM and more). "
          "Rows: the main table's rows are clustered as they are.",
 )
-if unit != project.data.unit:
-    project.data.unit = unit
-    project.features.selected = None  # names differ between units
-    project.features.log = None if project.features.log is None else []
+analysis.set_unit(unit)  # a new unit clears the feature selection and log list (names differ)
 
 available = available_features(dataset, unit)
 defaults = default_features(dataset, unit)

@@ -78,12 +78,9 @@ else:
     k = right.number_input("k", 2, 30, step=1, disabled=not needs_k,
                            key=state.widget("compare.choice_k", int(current.get("k") or rec.k)))
     clustering.choice = {"algorithm": picked, "k": int(k) if needs_k else None}
-with st.spinner("Fitting the chosen model"):  # gone at once when the choice is already up to date
-    choice = ui.ensure(analysis, "choice", analysis.run_choice)
-if clustering.stability_resamples and analysis.stage_status("stability") != "done":
-    ui.run_with_progress("Checking stability", lambda report: analysis.run_stability())
-if analysis.stage_status("labels") != "done":
-    ui.attempt(analysis.run_labels)
+if analysis.stale_stages("labels"):  # the chosen model, its stability check and its generated labels
+    ui.run_with_progress("Fitting the chosen model", lambda report: analysis.run_through("labels", report))
+choice = ui.ensure(analysis, "choice", analysis.run_choice)
 names = {c: lab.name for c, lab in analysis.cluster_labels()[0].items()} if analysis.current("labels") else None
 run = choice.run
 st.info(f"{choice.reason} {run.n_clusters} clusters of {len(run.labels):,} {features.unit}s.",
@@ -118,12 +115,13 @@ st.subheader("The clusters in two dimensions")
 method = st.radio("Projection", list(METHODS), format_func=METHODS.get, horizontal=True,
                   key=state.widget("compare.projection", analysis.project.report.projection),
                   help="PCA is instant; t-SNE and UMAP take longer (UMAP's first use starts its compiler).")
-analysis.project.report.projection = method
+analysis.project.report.projection = method  # the report shows this same projection
 with st.spinner(f"Projecting with {METHODS[method]}"):
-    projection = []
-    ui.attempt(lambda: projection.append(analysis.projection(method)))
-if projection:
-    ui.chart(charts.cluster_scatter_chart(projection[0], names), share=0.7)
+    if analysis.stage_status("projection") != "done":
+        ui.attempt(analysis.run_projection)
+projection = analysis.current("projection")
+if projection is not None:
+    ui.chart(charts.cluster_scatter_chart(projection, names), share=0.7)
 labelled = analysis.current("labels")
 if labelled is not None:
     st.subheader("Cluster sizes")

@@ -24,9 +24,8 @@ if analysis.edits_for_other_model():
         analysis.mark_labels_reviewed()
         st.rerun()
     if discard.button("Use the generated labels", key="label.discard"):
-        project.labels = {}
+        analysis.reset_labels()
         state.forget("label.")
-        analysis.mark_labels_reviewed()
         st.rerun()
 
 labels, warnings, notes = analysis.cluster_labels()
@@ -88,24 +87,10 @@ for cluster, generated in sorted(labelled.generated.items()):
                                    disabled=not mine and not spec.suppress_warnings)
             edited = spec != LabelSpec()
             if edited and st.button("Back to the generated label", key=f"label.{cluster}.reset"):
-                project.labels.pop(cluster, None)
+                analysis.reset_labels(cluster)
                 state.forget(f"label.{cluster}.")
                 st.rerun()
-    lines = [" ".join(line.split()) for line in strategies.splitlines() if line.strip()]
-    name_text, description_text = " ".join(name.split()), " ".join(description.split())
-    new_spec = LabelSpec(  # only what differs from the generated text (ignoring spacing) is an edit
-        name=name_text if name_text and name_text != " ".join(generated.name.split()) else None,
-        description=description_text if description_text and description_text != " ".join(
-            generated.description.split()) else None,
-        strategies=lines if lines and lines != [" ".join(x.split()) for x in generated.strategies] else None,
-        suppress_warnings=bool(suppress),
-    )
-    if new_spec != spec:
-        if new_spec == LabelSpec():
-            project.labels.pop(cluster, None)
-        else:
-            project.labels[cluster] = new_spec
-        analysis.mark_labels_reviewed()
+    if analysis.set_label(cluster, name, description, strategies, suppress):  # keeps only what differs
         st.rerun()  # warnings and the profile table follow the new words at once
 
 st.page_link(st.session_state["pages"]["report"], label="Next: build the report", icon=":material/arrow_forward:")

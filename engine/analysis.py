@@ -11,96 +11,33 @@ project and are never cleared by re-running a stage.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from engine import pipeline
 from engine.errors import InputError
-from engine.project import Project, resolved_project
-from engine.results import AnalysisResult, ClusterLabel, ConsistencyWarning, Dataset, Profile
-
-T = TypeVar("T")
-Progress = Callable[[str, float], None]
-# memo(stage, key, compute) -> value; the app passes a cache shared across reruns.
-Memo = Callable[[str, str, Callable[[], Any]], Any]
-
-STEPS = ("data", "features", "compare", "label", "report")
-STEP_TITLES = {"data": "Data", "features": "Features", "compare": "Compare", "label": "Label", "report": "Report"}
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass
-class Stored(Generic[T]):
-    """A stage result with the fingerprint of the inputs it was computed from."""
-
-    value: T
-    fingerprint: str
-    seconds: float = 0.0
-
-
-@dataclass
-class Choice:
-    """The chosen model: the rule's recommendation, the run used and why."""
-
-    recommendation: Any  # engine.results.Recommendation
-    run: Any  # engine.results.RunResult
-    reason: str
-
-
-@dataclass
-class Labelled:
-    """Profile of the chosen model and the generated (unedited) cluster labels."""
-
-    profile: Profile
-    generated: dict[int, ClusterLabel]
-
-
-def _hash(*parts: Any) -> str:
-    payload = json.dumps(parts, sort_keys=True, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-def stage_fingerprint(project: Project, stage: str) -> str:
-    """Hash of exactly what one stage reads from the project (chained to upstream stages).
-
-    Finer than :meth:`Project.fingerprint`: the unit of analysis does not reload
-    the files, and pinning a model or changing the stability resamples does not
-    re-run the comparison.
-    """
-    d = project.to_dict()
-    if stage == "data":
-        return _hash("data", {k: v for k, v in d["data"].items() if k not in ("unit", "as_of")})
-    if stage == "features":
-        return _hash(stage_fingerprint(project, "data"), project.fingerprint("features"))
-    if stage == "comparison":
-        clustering = {k: v for k, v in d["clustering"].items() if k not in ("choice", "stability_resamples")}
-        return _hash(stage_fingerprint(project, "features"), clustering)
-    if stage == "choice":
-        return _hash(stage_fingerprint(project, "comparison"), d["clustering"]["choice"])
-    if stage in ("labels", "stability"):
-        extra = d["clustering"]["stability_resamples"] if stage == "stability" else None
-        return _hash(stage_fingerprint(project, "choice"), stage, extra)
-    if stage == "report":
-        return _hash(stage_fingerprint(project, "stability"), project.fingerprint("report"))
-    raise ValueError(f"unknown stage {stage!r}")
-
-
-# which stored stages make up each of the five steps the analyst sees
-_STEP_STAGES = {
-    "data": ("data",),
-    "features": ("features",),
-    "compare": ("comparison", "choice", "stability"),
-    "label": ("labels",),
-    "report": ("pdf",),
-}
-_STAGE_FP = {"pdf": "report", "html": "report", "result": "report"}
-_TIMED = ("data", "features", "comparison", "choice", "stability", "labels")  # stored stages with their seconds
-TIMING_NAMES = {"data": "load"}  # summary JSON key per stage (DESIGN.md: timings_s.load)
+from engine.project import LabelSpec, Project, resolved_project
+from engine.project_paths import REPO_ROOT as REPO_ROOT  # re-exported: tests and uploads use it
+from engine.project_paths import files_digest, resolve_paths
+from engine.results import AnalysisResult, ClusterLabel, ConsistencyWarning, Dataset
+from engine.stages import (
+    STAGE_FP,
+    STAGE_ORDER,
+    STEP_STAGES,
+    TIMING_NAMES,
+    Choice,
+    Labelled,
+    Memo,
+    Progress,
+    Stored,
+)
+from engine.stages import STEP_TITLES as STEP_TITLES  # re-exported: the pages and tests use them
+from engine.stages import STEPS as STEPS
+from engine.stages import stage_fingerprint as stage_fingerprint
 
 
 @dataclass
@@ -114,6 +51,7 @@ class Analysis:
     choice: Stored | None = None  # Choice
     stability: Stored | None = None  # Stability | None (None when resamples = 0)
     labels: Stored | None = None  # Labelled
+    projection: Stored | None = None  # engine.projection.Projection of the chosen clusters (report.projection)
     result: Stored | None = None  # AnalysisResult assembled for the report
     html: Stored | None = None  # str, the rendered report
     pdf: Stored | None = None  # bytes
@@ -124,7 +62,7 @@ class Analysis:
 
     # ---- status --------------------------------------------------------
     def fingerprint(self, stage: str) -> str:
-        return stage_fingerprint(self.project, _STAGE_FP.get(stage, stage))
+        return stage_fingerprint(self.project, STAGE_FP.get(stage, stage))
 
     def stage_status(self, stage: str) -> str:
         stored: Stored | None = getattr(self, stage)
@@ -134,7 +72,7 @@ class Analysis:
 
     def status(self, step: str) -> str:
         """"done", "stale" or "pending" for one of :data:`STEPS`, from fingerprints only."""
-        stages = [s for s in _STEP_STAGES[step] if s != "stability" or self.project.clustering.stability_resamples]
+        stages = [s for s in STEP_STAGES[step] if s != "stability" or self.project.clustering.stability_resamples]
         states = [self.stage_status(s) for s in stages]
         if all(s == "done" for s in states):
             return "done"
@@ -162,7 +100,7 @@ class Analysis:
     def run_data(self):
         """Stage 1: load the files named in ``project.data`` (stored only if loading succeeds)."""
         project = _copy(self.project)
-        previous, self.data_digest = self.data_digest, _files_digest(project.data.paths)
+        previous, self.data_digest = self.data_digest, files_digest(project.data.paths)
         try:
             return self._run("data", lambda: pipeline.load(project))
         except BaseException:
@@ -200,41 +138,49 @@ class Analysis:
             self.labels_written_for = self.fingerprint("choice")
         return labelled
 
-    def run_all(self, progress: Progress | None = None) -> None:
-        """Run every stage that is not up to date, in order (what the demo button does)."""
+    def run_projection(self):
+        """The chosen clusters in 2-D with ``report.projection``: the one scatter the app and the report show."""
+        from engine.projection import PROJECTION_POINTS, project_2d
+
+        features = self._need("features", "features")
+        chosen = self._need("choice", "compare").run
+        method, seed = self.project.report.projection, self.project.clustering.seed
+        return self._run("projection", lambda: project_2d(features.X, method, seed=seed,
+                                                          max_points=PROJECTION_POINTS, labels=chosen.labels))
+
+    def stale_stages(self, through: str = STAGE_ORDER[-1]) -> list[str]:
+        """The stages up to and including ``through``, in run order, that are not up to date."""
+        return [stage for stage in STAGE_ORDER[: STAGE_ORDER.index(through) + 1] if self.stage_status(stage) != "done"]
+
+    def run_through(self, stage: str, progress: Progress | None = None) -> None:
+        """Run every stage up to and including ``stage`` that is not up to date, in order."""
 
         def say(msg: str, frac: float) -> None:
             if progress:
                 progress(msg, frac)
 
-        steps = [
-            ("data", "Loading data", 0.0, self.run_data),
-            ("features", "Building features", 0.1, self.run_features),
-            ("comparison", "Comparing algorithms", 0.15,
-             lambda: self.run_comparison(lambda m, f: say(m, 0.15 + 0.6 * f))),
-            ("choice", "Choosing the model", 0.75, self.run_choice),
-            ("stability", "Checking stability", 0.8, self.run_stability),
-            ("labels", "Profiling and naming clusters", 0.9, self.run_labels),
-        ]
-        for stage, message, frac, step in steps:
-            if self.stage_status(stage) != "done":
+        steps = {
+            "data": ("Loading data", 0.0, self.run_data),
+            "features": ("Building features", 0.1, self.run_features),
+            "comparison": ("Comparing algorithms", 0.15,
+                           lambda: self.run_comparison(lambda m, f: say(m, 0.15 + 0.6 * f))),
+            "choice": ("Choosing the model", 0.75, self.run_choice),
+            "stability": ("Checking stability", 0.8, self.run_stability),
+            "labels": ("Profiling and naming clusters", 0.88, self.run_labels),
+            "projection": ("Projecting the clusters to two dimensions", 0.94, self.run_projection),
+        }
+        if stage not in steps:
+            raise ValueError(f"unknown stage {stage!r}")
+        for name in STAGE_ORDER[: STAGE_ORDER.index(stage) + 1]:
+            if self.stage_status(name) != "done":
+                message, frac, step = steps[name]
                 say(message, frac)
                 step()
         say("Done", 1.0)
 
-    def projection(self, method: str, max_points: int = 3000):
-        """The chosen clusters in 2-D (engine.projection), cached per model and method."""
-        from engine.projection import project_2d
-
-        features = self._need("features", "features")
-        chosen = self._need("choice", "compare").run
-        seed = self.project.clustering.seed
-        key = f"{self.fingerprint('choice')}{self.data_digest}:{method}:{max_points}"
-
-        def compute():
-            return project_2d(features.X, method, seed=seed, max_points=max_points, labels=chosen.labels)
-
-        return self.memo("projection", key, compute) if self.memo else compute()
+    def run_all(self, progress: Progress | None = None) -> None:
+        """Run every stage that is not up to date, in order (what the demo button does)."""
+        self.run_through(STAGE_ORDER[-1], progress)
 
     # ---- labels --------------------------------------------------------
     def cluster_labels(self) -> tuple[dict[int, ClusterLabel], list[ConsistencyWarning], list[str]]:
@@ -248,6 +194,57 @@ class Analysis:
 
     def mark_labels_reviewed(self) -> None:
         self.labels_written_for = self.fingerprint("choice")
+
+    def set_label(self, cluster: int, name: str, description: str, strategies: str | list[str],
+                  suppress_warnings: bool = False) -> bool:
+        """Store the analyst's words for one cluster: only what differs from the generated label.
+
+        Spacing is ignored and empty text means "the generated one", so editing back
+        to the generated words removes the edit. ``strategies``: a list, or one per
+        line. True when ``project.labels`` changed (the edits then count as reviewed).
+        """
+        generated = self._need("labels", "label").generated
+        if cluster not in generated:
+            raise InputError(f"There is no cluster {cluster!r}; the clusters are {', '.join(map(str, generated))}.")
+        spec = LabelSpec.edit_of(generated[cluster], name, description, strategies, suppress_warnings)
+        if spec == self.project.labels.get(cluster, LabelSpec()):
+            return False
+        if spec == LabelSpec():
+            self.project.labels.pop(cluster, None)
+        else:
+            self.project.labels[cluster] = spec
+        self.mark_labels_reviewed()
+        return True
+
+    def reset_labels(self, cluster: int | None = None) -> None:
+        """Back to the generated label of ``cluster`` (every cluster when None); the edits count as reviewed."""
+        if cluster is None:
+            self.project.labels = {}
+        else:
+            self.project.labels.pop(cluster, None)
+        self.mark_labels_reviewed()
+
+    # ---- features ------------------------------------------------------
+    def units(self) -> list[str]:
+        """The units of analysis the loaded data allows (no customer id: rows only)."""
+        dataset = self.current("data")
+        return ["row"] if dataset is not None and dataset.shape == "rows" else ["customer", "row"]
+
+    def set_unit(self, unit: str) -> bool:
+        """Cluster customers or rows; a new unit clears the feature selection and log list (names differ).
+
+        True when the unit changed. A unit the loaded data cannot give is refused.
+        """
+        units = self.units()
+        if unit not in units:
+            raise InputError(f"The unit of analysis {unit!r} is not possible here; choose {' or '.join(units)}.")
+        if unit == self.project.data.unit:
+            return False
+        features = self.project.features
+        self.project.data.unit = unit
+        features.selected = None
+        features.log = None if features.log is None else []
+        return True
 
     # ---- the report ----------------------------------------------------
     def to_result(self) -> AnalysisResult:
@@ -268,13 +265,14 @@ class Analysis:
         if self.project.clustering.stability_resamples and self.stage_status("stability") != "done":
             raise InputError("The stability check is not up to date; run the Compare step first.")
         labelled: Labelled = self._need("labels", "label")
+        projection = self._need("projection", "compare")
         started = time.perf_counter()
         cluster_labels, warnings, edit_notes = self.cluster_labels()
         narrative = pipeline.report_narrative(
             self.project, dataset, features, choice.run, choice.recommendation, labelled.profile,
             cluster_labels, stab,
         )
-        timings = {TIMING_NAMES.get(stage, stage): getattr(self, stage).seconds for stage in _TIMED
+        timings = {TIMING_NAMES.get(stage, stage): getattr(self, stage).seconds for stage in STAGE_ORDER
                    if getattr(self, stage) is not None}
         timings["narrative"] = round(time.perf_counter() - started, 3)
         result = AnalysisResult(
@@ -282,6 +280,7 @@ class Analysis:
             recommendation=choice.recommendation, chosen=choice.run, chosen_reason=choice.reason,
             labels=choice.run.labels, profile=labelled.profile, cluster_labels=cluster_labels,
             warnings=warnings, stability=stab, narrative=narrative, timings_s=timings,
+            levels=labelled.levels, projection=projection,
             notes=pipeline.notes_for_report(narrative, dataset, features, comparison, edit_notes),
         )
         self.result = Stored(result, self.fingerprint("result"))
@@ -317,59 +316,17 @@ class Analysis:
     def from_project_json(cls, text: str, data_dir: str | Path | None = None) -> Analysis:
         """Restore an analysis from a project file; nothing is computed yet (call :meth:`run_all`).
 
-        Data paths must point into the repository's ``data/`` folder or to files
-        the analyst uploaded with the project (``data_dir``); a path anywhere
-        else is matched by file name among the uploads, so a project file
-        cannot make the app read arbitrary files on the server.
+        Paths are resolved by :func:`engine.project_paths.resolve_paths`: into
+        the bundled ``data/`` folder or among the uploads in ``data_dir``.
         """
         project = Project.from_json(text, fix="export it again from the app")
-        roots = [REPO_ROOT / "data"] + ([Path(data_dir)] if data_dir else [])
-        project.data.paths = [_resolve(p, roots) for p in project.data.paths]
-        notes = []
-        if project.report.logo:
-            try:
-                project.report.logo = _resolve(project.report.logo, roots)
-            except InputError:
-                notes.append(f"The logo {Path(project.report.logo).name} was not uploaded; the report has no logo.")
-                project.report.logo = None
-        analysis = cls(project=project, notes=notes)
-        analysis.labels_written_for = None
-        return analysis
+        notes = resolve_paths(project, data_dir)
+        return cls(project=project, notes=notes)
 
 
 def _copy(project: Project) -> Project:
     """A frozen snapshot, so a cached computation never sees later edits."""
     return Project.from_dict(json.loads(project.to_json()))
-
-
-def _files_digest(paths: list[str]) -> str:
-    """Cheap identity of the input files (name, size, mtime) for cache keys."""
-    items = []
-    for raw in paths:
-        p = Path(raw)
-        files = sorted(p.rglob("*")) if p.is_dir() else [p]
-        for f in files:
-            if f.is_file():
-                st = f.stat()
-                items.append((str(f), st.st_size, st.st_mtime_ns))
-    return _hash(items)
-
-
-def _resolve(raw: str, roots: list[Path]) -> str:
-    path = Path(raw)
-    candidates = [path] if path.is_absolute() else [REPO_ROOT / path] + [root / path for root in roots[1:]]
-    if "data" in path.parts:  # a path from another checkout: .../data/sample -> <repo>/data/sample
-        idx = len(path.parts) - 1 - path.parts[::-1].index("data")
-        candidates.append(REPO_ROOT.joinpath(*path.parts[idx:]))
-    candidates += [root / path.name for root in roots[1:]]
-    for cand in candidates:
-        resolved = cand.resolve()
-        if resolved.exists() and any(resolved.is_relative_to(root.resolve()) for root in roots):
-            return str(resolved)
-    raise InputError(
-        f"The project file names {raw!r}, which is neither in the bundled data/ folder nor among the uploaded "
-        f"files; upload {path.name} together with the project file."
-    )
 
 
 def run_project(project: Project, progress: Progress | None = None, dataset: Dataset | None = None) -> AnalysisResult:

@@ -8,6 +8,7 @@ fingerprint of what it read), for the app, the command line and the tests alike.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from engine.project import Project
 from engine.results import (
@@ -21,6 +22,9 @@ from engine.results import (
     RunResult,
     Stability,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Progress = Callable[[str, float], None]  # (message, fraction 0..1)
 
@@ -120,14 +124,16 @@ def check_stability(project: Project, features: FeatureMatrix, chosen: RunResult
     )
 
 
-def profile_and_name(features: FeatureMatrix, chosen: RunResult) -> tuple[Profile, dict[int, ClusterLabel]]:
-    """Stage 6: the chosen clusters' profile and their generated names, descriptions and strategies."""
-    from engine.narrative import generate_labels
+def profile_and_name(features: FeatureMatrix, chosen: RunResult) -> tuple[Profile, dict[int, ClusterLabel], pd.DataFrame]:
+    """Stage 6: the chosen clusters' profile, their generated names, descriptions and strategies, and the
+    feature levels (engine.narrative.levels) the names were written from, which the report prints."""
+    from engine.narrative import feature_levels, generate_labels
     from engine.profiles import profile_clusters
 
     profile = profile_clusters(features, chosen.labels)
+    levels = feature_levels(profile)
     fixed = chosen.extra.get("label_names") if chosen.algorithm == "rfm" else None  # RFM keeps its segment names
-    return profile, generate_labels(profile, features.labels, fixed_names=fixed)
+    return profile, generate_labels(profile, features.labels, fixed_names=fixed, levels=levels), levels
 
 
 def edited_labels(

@@ -73,6 +73,27 @@ class LabelSpec:
     strategies: list[str] | None = None
     suppress_warnings: bool = False
 
+    @classmethod
+    def edit_of(cls, generated, name: str, description: str, strategies: str | list[str],
+                suppress_warnings: bool = False) -> LabelSpec:
+        """What the analyst changed in the ``generated`` label (an engine.results.ClusterLabel).
+
+        Only a field that differs from the generated text (spacing ignored) is kept;
+        blank text means "the generated one". ``strategies``: a list, or one per line.
+        """
+        def words(text: str) -> str:
+            return " ".join(str(text).split())
+
+        lines = strategies.splitlines() if isinstance(strategies, str) else list(strategies)
+        lines = [words(line) for line in lines if words(line)]
+        name, description = words(name), words(description)
+        return cls(
+            name=name if name and name != words(generated.name) else None,
+            description=description if description and description != words(generated.description) else None,
+            strategies=lines if lines and lines != [words(x) for x in generated.strategies] else None,
+            suppress_warnings=bool(suppress_warnings),
+        )
+
 
 @dataclass
 class ReportSpec:

@@ -20,6 +20,7 @@ from engine.errors import InputError
 
 METHODS = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}  # key -> label for titles
 MIN_PER_CLUSTER = 50  # points kept per cluster before the rest is shared out by size
+PROJECTION_POINTS = 3000  # points the analysis projects (and t-SNE / UMAP are fitted on); the app shows them all
 
 
 @dataclass
@@ -49,6 +50,16 @@ class Projection:
                 f"PC{i + 1} ({share:.0%} of variance)" for i, share in enumerate(self.explained_variance)
             )
         return f"{label} 1", f"{label} 2"
+
+    def sample(self, max_points: int) -> Projection:
+        """At most ``max_points`` of the shown points, stratified by cluster and seeded: same coordinates, fewer dots."""
+        if len(self.frame) <= max_points:
+            return self
+        clusters = self.frame["cluster"]
+        labels = clusters.to_numpy(dtype=int) if clusters.notna().all() else None
+        rows = stratified_sample(labels, len(self.frame), max_points, self.seed)
+        frame = self.frame.iloc[rows].reset_index(drop=True)
+        return Projection(frame, self.method, self.n_points, self.n_fitted, True, self.seed, self.explained_variance)
 
 
 def project_2d(

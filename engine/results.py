@@ -19,9 +19,13 @@ Stage order (one direction only)::
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from engine.projection import Projection
 
 # Canonical column names of the joined transaction frame. Loaders map the
 # analyst's columns onto these; everything downstream uses only these names.
@@ -307,3 +311,5 @@ class AnalysisResult:
     narrative: dict = field(default_factory=dict)  # report-level sentences (engine.narrative)
     timings_s: dict[str, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # pipeline-level warnings for the report
+    levels: pd.DataFrame | None = None  # level of every (cluster, feature): the narrative's, names were checked on it
+    projection: Projection | None = None  # the chosen clusters in 2-D (report.projection), as the app shows them

@@ -31,6 +31,6 @@ def test_command_line_and_app_give_the_same_summary_and_html(tmp_path):
 
     cli_timings, app_timings = cli_summary.pop("timings_s"), app_summary.pop("timings_s")
     assert app_summary == cli_summary
-    assert {"load", "features", "comparison", "choice", "stability", "labels", "narrative"} <= set(app_timings)
+    assert {"load", "features", "comparison", "choice", "stability", "labels", "projection", "narrative"} <= set(app_timings)
     assert set(app_timings) <= set(cli_timings)  # the command line adds its rendering times
     assert app_html == cli_html

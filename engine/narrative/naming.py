@@ -41,7 +41,8 @@ RFM_FEATURES = ("recency_days", "frequency", "monetary")
 
 
 def generate_labels(
-    profile: Profile, feature_labels: dict[str, str] | None = None, fixed_names: dict[int, str] | None = None
+    profile: Profile, feature_labels: dict[str, str] | None = None, fixed_names: dict[int, str] | None = None,
+    levels: pd.DataFrame | None = None,
 ) -> dict[int, ClusterLabel]:
     """Name, describe and give strategies to every cluster of ``profile`` (noise included, as "Unassigned").
 
@@ -55,8 +56,10 @@ def generate_labels(
         Cluster -> name to keep instead of a persona name (the RFM baseline's
         segment names, RunResult.extra["label_names"]); descriptions, strategies
         and KPIs are still generated from the numbers.
+    levels : DataFrame, optional
+        ``feature_levels(profile)`` when the caller already has it (computed here otherwise).
     """
-    writer = _Writer(profile, feature_labels)
+    writer = _Writer(profile, feature_labels, levels)
     fixed = {int(c): " ".join(str(n).split()) for c, n in (fixed_names or {}).items() if n and str(n).strip()}
     out: dict[int, ClusterLabel] = {}
     for cluster in (int(c) for c in profile.summary.index):
@@ -84,11 +87,11 @@ def generate_labels(
 class _Writer:
     """Builds the labels of one profile; every text it returns has passed the claims check."""
 
-    def __init__(self, profile: Profile, feature_labels: dict[str, str] | None):
+    def __init__(self, profile: Profile, feature_labels: dict[str, str] | None, levels: pd.DataFrame | None = None):
         self.profile = profile
         self.playbook = load_playbook()
         self.labels_of = {**profile.feature_labels, **(feature_labels or {})}
-        self.levels = feature_levels(profile)
+        self.levels = feature_levels(profile) if levels is None else levels
         self.by_cluster = levels_by_cluster(self.levels)
         self.checker = ClaimChecker(profile, self.levels, self.labels_of, self.playbook)
         self.one, self.many = unit_words(profile.unit)

@@ -107,10 +107,12 @@ class ReportContext:
 
     @cached_property
     def levels(self) -> dict[int, dict[str, dict]]:
-        """Level of every (cluster, feature), computed as the narrative does (names are checked on it)."""
-        from engine.narrative.levels import feature_levels, levels_by_cluster
+        """Level of every (cluster, feature): the levels the narrative named the clusters from (result.levels)."""
+        from engine.narrative.levels import levels_by_cluster
 
-        return levels_by_cluster(feature_levels(self.result.profile))
+        if self.result.levels is None:
+            raise ValueError("The result carries no feature levels; build it with engine.analysis.Analysis.")
+        return levels_by_cluster(self.result.levels)
 
     # ---- features ----------------------------------------------------------
     def _def(self, name: str) -> FeatureDef | None:

@@ -114,12 +114,13 @@ def build_characteristics(ctx: ReportContext) -> dict:
 
 
 def build_visualisation(ctx: ReportContext) -> dict:
+    """The analysis's projection (the scatter the app shows), sampled down for the page; nothing is re-fitted."""
     from engine.charts import cluster_scatter_chart
-    from engine.projection import METHODS, project_2d
+    from engine.projection import METHODS
 
-    r = ctx.result
-    projection = project_2d(r.features.X, method=ctx.options.projection, seed=ctx.seed,
-                            max_points=MAX_SCATTER_POINTS, labels=np.asarray(r.labels))
+    if ctx.result.projection is None:
+        raise ValueError("The result carries no projection; build it with engine.analysis.Analysis.")
+    projection = ctx.result.projection.sample(MAX_SCATTER_POINTS)
     return {
         "chart": ctx.chart(cluster_scatter_chart(projection, ctx.names()), "scatter"),
         "projection": METHODS[projection.method],

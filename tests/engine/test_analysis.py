@@ -9,7 +9,7 @@ from engine.analysis import REPO_ROOT, Analysis, Stored, stage_fingerprint
 from engine.errors import InputError
 from engine.project import LabelSpec, Project
 
-STAGES = ("data", "features", "comparison", "choice", "stability", "labels")
+STAGES = ("data", "features", "comparison", "choice", "stability", "labels", "projection")
 
 
 def _all_done(project: Project | None = None) -> Analysis:
@@ -103,7 +103,7 @@ def test_going_back_to_the_old_choice_makes_it_done_again():
 def test_fingerprints_are_chained_downstream():
     a, b = Project(), Project()
     b.data.paths = ["other.csv"]
-    for stage in ("data", "features", "comparison", "choice", "labels", "stability", "report"):
+    for stage in ("data", "features", "comparison", "choice", "labels", "stability", "projection", "report"):
         assert stage_fingerprint(a, stage) != stage_fingerprint(b, stage), stage
 
 
@@ -241,3 +241,172 @@ def test_failed_load_keeps_the_previous_dataset(tmp_path):
         analysis.run_data()
     assert analysis.data is loaded
     assert analysis.status("data") == "stale"  # the project now names other files
+
+
+# ---- the projection is a stage --------------------------------------------------
+
+def test_projection_method_stales_the_projection_and_the_report_only():
+    analysis = _all_done()
+    analysis.project.report.projection = "tsne"
+    assert [analysis.stage_status(s) for s in ("comparison", "choice", "stability", "labels")] == ["done"] * 4
+    assert analysis.stage_status("projection") == "stale"
+    assert analysis.status("compare") == "stale" and analysis.status("label") == "done"
+    assert analysis.status("report") == "stale"
+    analysis.project.report.projection = "pca"
+    assert analysis.status("compare") == "done"
+
+
+def test_the_report_shows_the_projection_the_app_shows():
+    from engine.projection import PROJECTION_POINTS
+    from engine.report.context import ReportContext
+    from engine.report.section_segments import MAX_SCATTER_POINTS, build_visualisation
+
+    analysis = Analysis(project=_small_sample_project())
+    analysis.run_all()
+    app_view = analysis.current("projection")
+    assert app_view.method == "pca" and len(app_view.frame) == min(PROJECTION_POINTS, app_view.n_points)
+    result = analysis.to_result()
+    assert result.projection is app_view
+    assert result.levels is analysis.current("labels").levels  # the narrative's levels, not recomputed
+    assert "projection" in result.timings_s
+    data = build_visualisation(ReportContext(result, result.project.report, "today", lambda spec, key: spec))
+    points = data["chart"]["datasets"]["points"]
+    assert data["shown"] == len(points) == min(MAX_SCATTER_POINTS, len(app_view.frame))
+    app_points = set(zip(app_view.frame["x"].round(4), app_view.frame["y"].round(4), strict=True))
+    assert {(p["x"], p["y"]) for p in points} <= app_points  # a sample of the same coordinates, nothing re-fitted
+
+
+def test_no_report_module_runs_a_stage_or_a_projection():
+    from engine.analysis import REPO_ROOT as root
+
+    for path in (root / "engine" / "report").rglob("*.py"):
+        text = path.read_text()
+        assert "engine.pipeline" not in text and "from engine import pipeline" not in text, path.name
+        assert "project_2d" not in text and "feature_levels" not in text, path.name
+
+
+# ---- run_through ----------------------------------------------------------------
+
+def test_run_through_on_a_fresh_analysis_runs_every_upstream_stage_and_no_later_one():
+    analysis = Analysis(project=_small_sample_project())
+    messages = []
+    analysis.run_through("labels", lambda message, fraction: messages.append((message, fraction)))
+    assert [analysis.stage_status(s) for s in STAGES[:-1]] == ["done"] * 6
+    assert analysis.stage_status("projection") == "pending"
+    assert messages[0] == ("Loading data", 0.0) and messages[-1] == ("Done", 1.0)
+    fractions = [f for _, f in messages]
+    assert fractions == sorted(fractions)
+    assert analysis.stale_stages("labels") == [] and analysis.stale_stages() == ["projection"]
+
+
+def test_run_through_does_nothing_when_up_to_date_and_reruns_only_stale_stages():
+    analysis = Analysis(project=_small_sample_project())
+    analysis.run_all()
+    before = {s: getattr(analysis, s) for s in STAGES}
+    messages = []
+    analysis.run_through("projection", lambda message, fraction: messages.append(message))
+    assert messages == ["Done"]
+    assert all(getattr(analysis, s) is before[s] for s in STAGES)
+    analysis.project.clustering.choice = {"algorithm": "kmeans", "k": 4}
+    analysis.run_through("labels")
+    assert all(getattr(analysis, s) is before[s] for s in ("data", "features", "comparison"))
+    assert analysis.current("choice").run.n_clusters == 4 and len(analysis.current("labels").generated) == 4
+    assert analysis.stage_status("projection") == "stale"  # later than asked: left alone
+
+
+def test_run_through_an_unknown_stage_is_refused():
+    with pytest.raises(ValueError, match="unknown stage 'pdf'"):
+        Analysis().run_through("pdf")
+
+
+# ---- label edits ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def labelled() -> Analysis:
+    analysis = Analysis(project=_small_sample_project())
+    analysis.run_through("labels")
+    return analysis
+
+
+def test_set_label_stores_only_what_differs_from_the_generated_label(labelled):
+    labelled.project.labels = {}
+    cluster, generated = min(labelled.labels.value.generated.items())
+    assert labelled.set_label(cluster, "Weekend shoppers", generated.description, "\n".join(generated.strategies))
+    assert labelled.project.labels[cluster] == LabelSpec(name="Weekend shoppers")
+    strategies = "  Saturday   flash sales \n\n Loyalty card "
+    assert labelled.set_label(cluster, "Weekend shoppers", generated.description, strategies)
+    assert labelled.project.labels[cluster].strategies == ["Saturday flash sales", "Loyalty card"]
+    assert labelled.project.labels[cluster].description is None
+    labels, _, _ = labelled.cluster_labels()
+    assert labels[cluster].name == "Weekend shoppers" and labels[cluster].edited
+    assert not labelled.set_label(cluster, "Weekend  shoppers ", generated.description, strategies)  # spacing only
+
+
+def test_editing_back_to_the_generated_text_removes_the_edit(labelled):
+    labelled.project.labels = {}
+    cluster, generated = max(labelled.labels.value.generated.items())
+    labelled.set_label(cluster, "Renamed", "A new description.", ["One strategy"])
+    assert cluster in labelled.project.labels
+    spaced = "  " + generated.name.replace(" ", "   ") + " "
+    assert labelled.set_label(cluster, spaced, generated.description, generated.strategies)
+    assert cluster not in labelled.project.labels
+    assert not labelled.cluster_labels()[0][cluster].edited
+    # blank fields mean "the generated text", so clearing a box is not an edit either
+    assert not labelled.set_label(cluster, "   ", "", "")
+    assert labelled.project.labels == {}
+
+
+def test_suppressing_warnings_alone_is_kept_and_reset_clears_everything(labelled):
+    labelled.project.labels = {}
+    generated = labelled.labels.value.generated
+    first, second = sorted(generated)[:2]
+    g = generated[first]
+    assert labelled.set_label(first, g.name, g.description, g.strategies, suppress_warnings=True)
+    assert labelled.project.labels[first] == LabelSpec(suppress_warnings=True)
+    labelled.set_label(second, "Second", "", "")
+    labelled.reset_labels(first)
+    assert list(labelled.project.labels) == [second]
+    labelled.reset_labels()
+    assert labelled.project.labels == {} and not labelled.edits_for_other_model()
+
+
+def test_set_label_refuses_unknown_clusters_and_missing_labels(labelled):
+    with pytest.raises(InputError, match="There is no cluster 99"):
+        labelled.set_label(99, "Ghosts", "", "")
+    fresh = Analysis(project=_small_sample_project())
+    with pytest.raises(InputError, match="Label step is not up to date"):
+        fresh.set_label(0, "Early", "", "")
+    assert fresh.project.labels == {}
+
+
+# ---- unit of analysis --------------------------------------------------------------
+
+def test_unit_change_clears_the_selection_and_log_list_and_stales_features_only():
+    analysis = Analysis(project=_small_sample_project())
+    analysis.project.features.selected = ["recency_days", "monetary"]
+    analysis.project.features.log = ["monetary"]
+    analysis.run_through("features")
+    assert analysis.units() == ["customer", "row"]
+    assert analysis.set_unit("row")
+    assert analysis.project.data.unit == "row"
+    assert analysis.project.features.selected is None and analysis.project.features.log == []
+    assert analysis.status("data") == "done" and analysis.status("features") == "stale"
+    analysis.project.features.selected = ["Quantity"]
+    assert not analysis.set_unit("row")  # the same unit: nothing is cleared
+    assert analysis.project.features.selected == ["Quantity"]
+    analysis.project.features.log = None  # "log the skewed defaults" survives a unit change
+    assert analysis.set_unit("customer") and analysis.project.features.log is None
+
+
+def test_a_unit_the_data_cannot_give_is_refused(tmp_path):
+    with pytest.raises(InputError, match="'household' is not possible"):
+        Analysis().set_unit("household")
+    (tmp_path / "log.csv").write_text("C1,2024-01-03,2,9.99\nC2,2024-02-01,1,70\nC3,2024-03-05,1,5\n")
+    analysis = Analysis(project=Project())
+    analysis.project.data.paths = [str(tmp_path / "log.csv")]
+    analysis.project.data.unit = "row"
+    analysis.run_data()
+    assert analysis.units() == ["row"]  # no customer id: rows only
+    with pytest.raises(InputError, match="choose row"):
+        analysis.set_unit("customer")
+    assert analysis.project.data.unit == "row"

@@ -495,10 +495,10 @@ def test_pipeline_passes_rfm_names_only_for_the_rfm_model():
                              scaling="standard", log=[], labels={}, revenue=table["monetary"], window_days=800.0)
     names = {0: "Champions", 1: "Lost", 2: "New customers"}
     rfm = RunResult(algorithm="rfm", k=None, labels=clusters, extra={"label_names": names})
-    _, labels = profile_and_name(features, rfm)
+    _, labels, _ = profile_and_name(features, rfm)
     assert {c: lab.name for c, lab in labels.items()} == names
     kmeans = RunResult(algorithm="kmeans", k=3, labels=clusters, extra={"label_names": names})
-    _, labels = profile_and_name(features, kmeans)
+    _, labels, _ = profile_and_name(features, kmeans)
     assert [labels[c].persona for c in range(3)] == ["champions", "lapsed", "new_customers"]
     assert NOISE not in labels
 

@@ -156,3 +156,25 @@ def test_umap_runs_on_a_sample_and_is_deterministic():
     b = project_2d(X, "umap", seed=1, max_points=150, labels=labels)
     assert a.n_fitted == 150 and len(a.frame) == 150
     np.testing.assert_allclose(a.frame[["x", "y"]], b.frame[["x", "y"]])
+
+
+def test_sample_keeps_the_coordinates_and_every_cluster_and_is_seeded():
+    X, labels = _blobs(1200)
+    full = project_2d(X, "pca", seed=3, max_points=1000, labels=labels)
+    small = full.sample(200)
+    assert len(small.frame) == 200 and small.sampled
+    assert (small.n_points, small.n_fitted, small.method, small.seed) == (1200, 1200, "pca", 3)
+    assert small.explained_variance == full.explained_variance
+    by_row = full.frame.set_index("row")
+    assert np.allclose(by_row.loc[small.frame["row"], ["x", "y"]].to_numpy(), small.frame[["x", "y"]].to_numpy())
+    assert (by_row.loc[small.frame["row"], "cluster"].to_numpy() == small.frame["cluster"].to_numpy()).all()
+    assert set(small.frame["cluster"]) == set(full.frame["cluster"])  # the 3-point cluster and the noise stay
+    assert small.frame.equals(full.sample(200).frame)
+
+
+def test_sample_larger_than_the_projection_is_the_projection_itself():
+    X, labels = _blobs(300)
+    full = project_2d(X, "pca", seed=0, labels=labels)
+    assert full.sample(300) is full and full.sample(5000) is full
+    unlabelled = project_2d(X, "pca", seed=0).sample(50)
+    assert len(unlabelled.frame) == 50 and unlabelled.frame["cluster"].isna().all()

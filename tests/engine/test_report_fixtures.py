@@ -13,8 +13,10 @@ import pandas as pd
 from sklearn.cluster import KMeans
 
 from engine.metrics import score
+from engine.narrative import feature_levels
 from engine.profiles import profile_clusters
 from engine.project import Project
+from engine.projection import project_2d
 from engine.results import (
     AnalysisResult,
     ClusterLabel,
@@ -135,4 +137,7 @@ def make_result(client: str = "Sample Retail Co.", names: dict[int, str] | None 
         },
         timings_s={"load": 0.1},
         notes=["A pipeline note."],
+        levels=feature_levels(profile),
+        projection=project_2d(features.X, project.report.projection, seed=project.clustering.seed,
+                              labels=chosen.labels),
     )
