@@ -9,11 +9,13 @@ each fact stays in the appendix.
 from __future__ import annotations
 
 import math
+import re
 
-from engine.narrative.text import capitalise, fmt_count, fmt_number, fmt_pct, join_words
+from engine.narrative.text import capitalise, fmt_count, fmt_number, join_words
 from engine.quality import NO_MONEY
 from engine.report.context import ReportContext
 from engine.report.filters import money
+from engine.report.filters import pct as fmt_pct  # the tables' percentages, so a sentence and its table agree
 from engine.results import NOISE
 
 OVER_SHARE, UNDER_SHARE = 1.5, 0.67  # revenue share / customer share: the narrative's resource-allocation bands
@@ -23,12 +25,18 @@ SHORT_WINDOW_DAYS = 180  # a data window shorter than this hides seasonal and sl
 THREE_LEVELS = {"very low": "Low", "low": "Low", "average": "Average", "high": "High", "very high": "High"}
 # Words that must never reach the client body (checked by the tests on the rendered pages too).
 JARGON = ("Davies", "Calinski", "silhouette", "Silhouette", "ARI", "adjusted Rand", "Jaccard", "bootstrap", "log1p",
-          "PCA", "UMAP", "t-SNE", "inertia", "k = ", "clustering.", "report.", "data.", "features.")
+          "PCA", "UMAP", "t-SNE", "inertia", "k = ")
+PROJECT_KEY = re.compile(r"\b(?:data|features|clustering|labels|report)\.[a-z_]+")  # "clustering.choice"
+
+
+def is_plain(text: str) -> bool:
+    """True when the text holds no :data:`JARGON` word and no project-file key."""
+    return not any(word in text for word in JARGON) and not PROJECT_KEY.search(text)
 
 
 def plain(sentences: list[str]) -> list[str]:
-    """The sentences that hold none of the :data:`JARGON` words (the rest belong in the appendix)."""
-    return [s for s in sentences if not any(word in s for word in JARGON)]
+    """The sentences that pass :func:`is_plain` (the rest belong in the appendix)."""
+    return [s for s in sentences if is_plain(s)]
 
 
 def has_revenue(ctx: ReportContext) -> bool:
@@ -164,6 +172,10 @@ def actions(ctx: ReportContext) -> list[dict]:
             kind, title = "grow", f"Grow the value of {name}"
             detail = (f"{who} bring only {fmt_pct(rev_share)} of revenue. Use low-cost, automated offers to raise "
                       "what they spend per order or how often they order.")
+        elif revenue and index >= 1:
+            kind, title = "develop", f"Develop {name}"
+            detail = (f"{who} bring {fmt_pct(rev_share)} of revenue, a little more than their number. Test whether "
+                      "what works for the most valuable segment also lifts them, before spending on them at scale.")
         else:
             kind, title = "keep", f"Keep {name} engaged"
             detail = ((f"{who} bring {fmt_pct(rev_share)} of revenue, in line with their number" if revenue

@@ -291,7 +291,8 @@ SECTIONS: dict[str, Section] = {
 
 def selected_sections(keys: list[str] | None, detail: str = FULL) -> list[Section]:
     """The sections a detail level prints, body first then appendix; unknown or foreign keys are an input error."""
-    in_level = [s for s in SECTIONS.values() if s.part(detail) is not None]
+    in_level = [s for s in SECTIONS.values() if s.part(detail) == "body"] + \
+        [s for s in SECTIONS.values() if s.part(detail) == "appendix"]
     if keys is not None:
         unknown = [k for k in keys if k not in SECTIONS]
         if unknown:
@@ -309,7 +310,7 @@ def selected_sections(keys: list[str] | None, detail: str = FULL) -> list[Sectio
                 "report.sections",
             )
         in_level = [s for s in in_level if s.always or s.key in keys]
-    return [s for s in in_level if s.part(detail) == "body"] + [s for s in in_level if s.part(detail) == "appendix"]
+    return in_level
 
 
 def build_report(ctx: ReportContext) -> dict:
