@@ -59,9 +59,14 @@ def segment_map_chart(table: pd.DataFrame, labels: np.ndarray, names: dict[int, 
     colour = vl.nominal("segment", title=None, scale={"domain": [display[c] for c in ids],
                                                       "range": [cluster_color(c) for c in ids]},
                         legend={"orient": "bottom", "columns": 2, "labelLimit": 0, "symbolOpacity": 1})
-    x = vl.quantitative("orders", title="Number of orders (log scale)", scale={"type": "log"},
+    kept_orders, kept_spend = orders[keep], spend[keep]
+    x_domain = [round(float(kept_orders.min()) * 0.85, 3), round(float(kept_orders.max()) * 1.2, 3)]
+    y_domain = [round(float(kept_spend.min()) * 0.75, 2), round(float(kept_spend.max()) * 1.35, 2)]
+    x = vl.quantitative("orders", title="Number of orders (log scale)",
+                        scale={"type": "log", "nice": False, "domain": x_domain},
                         axis={"format": ",~r"})
-    y = vl.quantitative("spend", title="Spend (log scale)", scale={"type": "log"}, axis={"format": ",~r"})
+    y = vl.quantitative("spend", title="Spend (log scale)", scale={"type": "log", "nice": False, "domain": y_domain},
+                        axis={"format": ",~r"})
     shown = f"{len(points):,} {unit_many} shown" if len(points) < keep.sum() else f"all {len(points):,} {unit_many}"
     subtitle = f"Each dot is one {unit_many[:-1] if unit_many.endswith('s') else unit_many}; " \
                f"large outlined markers are each segment's median ({shown}"

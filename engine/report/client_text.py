@@ -48,8 +48,13 @@ def segment_ids(ctx: ReportContext) -> list[int]:
     return [c for c in ctx.cluster_ids() if c != NOISE]
 
 
+CLIENT_NOUNS = {"monetary": "spend", "frequency": "number of orders"}  # plainer than "net revenue", "order frequency"
+
+
 def feature_name(ctx: ReportContext, feature: str) -> str:
     """A column header a client reads: "Spend", "Days since the last order", else the feature's label."""
+    if feature in CLIENT_NOUNS:
+        return capitalise(CLIENT_NOUNS[feature])
     wording = _wording().get(feature)
     if wording is None:
         return ctx.feature_label(feature)
@@ -161,28 +166,35 @@ def actions(ctx: ReportContext) -> list[dict]:
                                     or (recency["level"] == "high" and persona in WIN_BACK_PERSONAS)):
             stat, value, overall = typical(recency)
             kind, title = "win back", f"Decide on a win-back for {name}"
+            headline = (f"{fmt_count(size)} {many} whose {stat} last order was {fmt_count(value)} days before the "
+                        "end of the data")
             detail = (f"{who}{money_part}; their {stat} last order was {fmt_count(value)} days before the end of the "
                       f"data, against {fmt_count(overall)} for all {many}. Test a reactivation offer on part of them "
                       "and roll it out only if it pays back.")
         elif revenue and index >= OVER_SHARE:
             kind, title = "protect", f"Protect {name}"
+            headline = f"{fmt_pct(rev_share)} of revenue from {fmt_pct(share)} of {many}"
             detail = (f"{who} bring {fmt_pct(rev_share)} of revenue ({money(rev, 0)}). Give their retention and "
                       "service the first call on the budget: losing a few of them costs more than any other segment.")
         elif revenue and index <= UNDER_SHARE:
             kind, title = "grow", f"Grow the value of {name}"
+            headline = f"{fmt_pct(share)} of {many} but only {fmt_pct(rev_share)} of revenue"
             detail = (f"{who} bring only {fmt_pct(rev_share)} of revenue. Use low-cost, automated offers to raise "
                       "what they spend per order or how often they order.")
         elif revenue and index >= 1:
             kind, title = "develop", f"Develop {name}"
+            headline = f"{fmt_pct(rev_share)} of revenue from {fmt_pct(share)} of {many}"
             detail = (f"{who} bring {fmt_pct(rev_share)} of revenue, a little more than their number. Test whether "
                       "what works for the most valuable segment also lifts them, before spending on them at scale.")
         else:
             kind, title = "keep", f"Keep {name} engaged"
+            headline = f"{fmt_pct(share)} of {many}" + (f", {fmt_pct(rev_share)} of revenue" if revenue else "")
             detail = ((f"{who} bring {fmt_pct(rev_share)} of revenue, in line with their number" if revenue
                        else who) + ". Keep regular, low-cost contact and move them towards the habits of the more "
                       "valuable segments.")
         kpi = label.kpis[0] if label is not None and label.kpis else ""
-        out.append({"cluster": c, "name": name, "kind": kind, "title": title, "detail": detail, "size": size,
+        out.append({"cluster": c, "name": name, "kind": kind, "title": title, "headline": headline,
+                    "detail": detail, "size": size,
                     "share": share, "revenue": rev, "revenue_share": rev_share, "kpi": kpi})
     key = (lambda a: (a["kind"] != "protect", -a["revenue"], a["cluster"])) if revenue else \
         (lambda a: (-a["size"], a["cluster"]))

@@ -47,10 +47,11 @@ def build_client_summary(ctx: ReportContext) -> dict:
         found.append(f"{fmt_count(s.loc[NOISE, 'size'])} {many} ({fmt_pct(s.loc[NOISE, 'share'])}) fit no segment "
                      "and are reported apart as “Unassigned”.")
     actions = ct.actions(ctx)
-    decisions = [f"{a['title']}: {a['detail']}" for a in actions[:MAX_DECISIONS]]
+    decisions = [{"title": a["title"], "detail": a["headline"] + "."} for a in actions[:MAX_DECISIONS]]
     if len(decisions) < MIN_DECISIONS:
-        decisions.append("Tag every customer with their segment and re-check the segments at each data refresh "
-                         "(see “Next steps and monitoring”).")
+        decisions.append({"title": "Tag every customer with their segment",
+                          "detail": "and re-check the segments at each data refresh (see “Next steps and "
+                                    "monitoring”)."})
     rows = [{"name": ctx.cluster_name(c), "size": int(s.loc[c, "size"]), "share": s.loc[c, "share"],
              "revenue": s.loc[c, "revenue"] if revenue else None,
              "revenue_share": s.loc[c, "revenue_share"] if revenue else None,

@@ -271,7 +271,7 @@ SECTIONS: dict[str, Section] = {
         Section("appendix_method", "Methodology", section_appendix.build_appendix_method,
                 body=(), appendix=(CLIENT,), new_page=False),
         Section("appendix_models", "Models compared and the number of segments",
-                section_appendix.build_appendix_models, body=(), appendix=(CLIENT,)),
+                section_appendix.build_appendix_models, body=(), appendix=(CLIENT,), new_page=False),
         Section("visualisation", "Segments in two dimensions", section_segments.build_visualisation,
                 appendix=(CLIENT,)),
         Section("segments", "The segments one by one", section_segments.build_segments),
@@ -331,7 +331,8 @@ def build_report(ctx: ReportContext) -> dict:
         sections.append({
             "key": section.key, "title": section.title, "template": section.template,
             "number": label, "anchor": f"sec-{section.key}", "data": data,
-            "page_class": "major" if section.new_page or (in_appendix and letters == 1) else "minor",
+            # the appendix starts on a new page and then flows on: no half-empty page between its parts
+            "page_class": "major" if (letters == 1 if in_appendix else section.new_page) else "minor",
             "appendix_start": in_appendix and letters == 1,
         })
     o = ctx.options
