@@ -7,7 +7,7 @@ import streamlit as st
 from app_support import state, ui
 from app_support.uploads import save_logo
 from engine.analysis import STEP_TITLES, STEPS
-from engine.project import PAGE_SIZES
+from engine.project import DETAILS, PAGE_SIZES
 
 analysis = state.get_analysis()
 report = analysis.project.report
@@ -25,7 +25,8 @@ if behind:
 
 from engine.report.sections import SECTIONS  # noqa: E402  (the report modules load Jinja and the charts: only here)
 
-optional_sections = [key for key, section in SECTIONS.items() if not section.always]
+optional_sections = [key for key, section in SECTIONS.items() if not section.always and section.part(report.detail)]
+DETAIL_LABELS = {"client": "Client report (short body, technical appendix)", "full": "Full analyst's report"}
 with st.form("report.options"):
     st.subheader("Branding and contents")
     left, right = st.columns(2)
@@ -40,16 +41,19 @@ with st.form("report.options"):
     logo = right.file_uploader("Logo (PNG, SVG or JPEG, up to 1 MB)", type=["png", "svg", "jpg", "jpeg"],
                                key="report.logo_upload")
     drop_logo = right.checkbox("No logo", key=state.widget("report.no_logo", False), disabled=not report.logo)
+    detail = right.radio("Detail", list(DETAILS), format_func=DETAIL_LABELS.get,
+                         key=state.widget("report.detail", report.detail))
     sections = st.multiselect(
         "Sections", optional_sections, format_func=lambda k: SECTIONS[k].title,
         key=state.widget("report.sections", report.sections if report.sections is not None else optional_sections),
-        help="The cover and the contents are always included.",
+        help="The cover is always included (and the contents, in the full report).",
     )
     if st.form_submit_button("Apply", type="primary", icon=":material/check:"):
         report.client, report.title, report.analyst = client.strip(), title.strip(), analyst.strip()
         report.date = date.isoformat() if date else None
         report.page_size, report.accent = page_size, accent
-        report.sections = None if list(sections) == optional_sections else list(sections)
+        report.sections = None if list(sections) == optional_sections or detail != report.detail else list(sections)
+        report.detail = detail  # another detail level has other sections: a new level starts with all of them
         if logo is not None:
             ui.attempt(lambda: setattr(report, "logo", save_logo(logo.name, logo.getvalue())))
         elif drop_logo:

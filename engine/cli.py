@@ -29,6 +29,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--demo", action="store_true", help="use the bundled sample data with default choices")
     b.add_argument("--out", required=True, help="PDF file to write")
     b.add_argument("--project", help="project file (JSON) with the analyst's choices")
+    b.add_argument("--detail", help='report detail: "client" (short body and technical appendix, the default) or '
+                   '"full" (the long analyst\'s form); overrides report.detail of the project file')
     b.add_argument("--summary", help="write the summary JSON here")
     b.add_argument("--assignments", help="write cluster assignments (CSV) here")
     b.add_argument("--html", help="write the standalone HTML report here")
@@ -105,6 +107,12 @@ def _build(args) -> int:
         project = _load_project(args)
         if args.paths:
             project.data.paths = list(args.paths)
+    if args.detail is not None:
+        from engine.project import DETAILS
+
+        if args.detail not in DETAILS:
+            raise InputError(f"--detail is {args.detail!r}; use {' or '.join(DETAILS)}.")
+        project.report.detail = args.detail
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
         raise InputError(f"--out {args.out} should name a .pdf file.")

@@ -40,6 +40,7 @@ class Metric:
     decimals: int = 4
     short: str = ""  # chart panel titles ("Davies-Bouldin"); defaults to the label
     noun: str = ""  # in a sentence ("the lowest Davies-Bouldin index"); defaults to the label
+    plain: str = ""  # one sentence for a reader who is not a statistician (the client report's appendix)
 
     @property
     def short_title(self) -> str:
@@ -59,20 +60,32 @@ METRICS: dict[str, Metric] = {
     for m in (
         Metric("davies_bouldin", "Davies-Bouldin index",
                "Average similarity of each cluster to its most similar one; lower means better separated.",
-               greater_is_better=False, ranked=True, short="Davies-Bouldin"),
+               greater_is_better=False, ranked=True, short="Davies-Bouldin",
+               plain="How much each segment overlaps with the segment most like it; the lower, the more clearly "
+                     "the segments are told apart."),
         Metric("silhouette", "Silhouette",
                "How much closer points are to their own cluster than to the next one (-1 to 1).",
-               greater_is_better=True, ranked=True, noun="silhouette"),
+               greater_is_better=True, ranked=True, noun="silhouette",
+               plain="How clearly each customer belongs to its own segment rather than the next one, from -1 "
+                     "(wrong segment) to 1 (clear-cut); above 0.5 the segments are well apart."),
         Metric("calinski_harabasz", "Calinski-Harabasz index",
                "Between-cluster over within-cluster dispersion, adjusted for k; higher is better.",
-               greater_is_better=True, ranked=True, decimals=1, short="Calinski-Harabasz"),
+               greater_is_better=True, ranked=True, decimals=1, short="Calinski-Harabasz",
+               plain="How far apart the segments are compared with how spread out each one is; higher means "
+                     "tighter, better separated segments."),
         Metric("inertia", "Inertia (within-cluster sum of squares)",
                "Sum of squared distances to the cluster centre in the scaled space; falls as k grows.",
-               greater_is_better=False, decimals=1, short="Inertia", noun="inertia"),
+               greater_is_better=False, decimals=1, short="Inertia", noun="inertia",
+               plain="How far customers sit from the centre of their segment in total; it always falls as segments "
+                     "are added, so look for the point where it stops falling fast."),
         Metric("bic", "BIC", "Bayesian information criterion of the Gaussian mixture; lower is better.",
-               greater_is_better=False, model_only=True, decimals=1),
+               greater_is_better=False, model_only=True, decimals=1,
+               plain="How well a Gaussian mixture fits the data, with a penalty for extra segments; lower is "
+                     "better."),
         Metric("aic", "AIC", "Akaike information criterion of the Gaussian mixture; lower is better.",
-               greater_is_better=False, model_only=True, decimals=1),
+               greater_is_better=False, model_only=True, decimals=1,
+               plain="Like BIC, a fit score of the Gaussian mixture with a lighter penalty for extra segments; "
+                     "lower is better."),
     )
 }
 RANKED = tuple(name for name, m in METRICS.items() if m.ranked)  # the recommendation's consensus

@@ -33,6 +33,7 @@ UNITS = ("customer", "row")
 DUPLICATES = ("auto", "drop", "keep")
 SCALINGS = ("none", "standard", "minmax", "robust")
 PAGE_SIZES = ("A4", "Letter")
+DETAILS = ("client", "full")  # report.detail: the client report (default) or the full analyst's report
 DEFAULT_ALGORITHMS = ["kmeans", "gmm", "agglomerative", "birch", "dbscan", "hdbscan", "rfm"]
 
 
@@ -97,7 +98,7 @@ class LabelSpec:
 
 @dataclass
 class ReportSpec:
-    client: str = "Client"
+    client: str = ""  # empty: the cover prints no "Prepared for" line
     title: str = "Customer Segmentation Report"
     analyst: str = ""
     date: str | None = None  # printed date; default: end of the data (reproducible)
@@ -106,6 +107,8 @@ class ReportSpec:
     logo: str | None = None  # path to PNG/SVG/JPEG
     sections: list[str] | None = None  # None: all sections
     projection: str = "pca"  # "pca" | "tsne" | "umap"
+    detail: str = "client"  # "client": short body + technical appendix; "full": the long analyst's form
+    objective: str = ""  # the client report's stated objective (empty: a standard sentence)
 
 
 @dataclass
@@ -191,6 +194,7 @@ class Project:
         _choice(self.features.scaling, SCALINGS, "features.scaling")
         _choice(self.report.page_size, PAGE_SIZES, "report.page_size")
         _choice(self.report.projection, ("pca", "tsne", "umap"), "report.projection")
+        _choice(self.report.detail, DETAILS, "report.detail")
         kr = self.clustering.k_range
         if (
             not isinstance(kr, list | tuple)

@@ -2,13 +2,15 @@
 
 Autoescaping is on for every .html template and undefined names raise, so user
 text (client name, labels) always reaches the page as text and a template typo
-fails loudly. Output is deterministic: no clock, no random ids; the printed date
-is passed in (default: the end of the data), so the same inputs give the same
-HTML bytes.
+fails loudly. Output is deterministic: no random ids, and the only clock read is
+the report date: ``report.date`` when set, else the day the report is made
+(UTC), so the same inputs on the same day (or with ``report.date`` pinned)
+give the same HTML bytes.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -39,12 +41,11 @@ def environment() -> Environment:
 
 
 def default_generated_at(result) -> str:
-    """The reproducible "generated" date: the report date if set, else the last date in the data."""
+    """The date the report is made: ``report.date`` if set, else today (UTC), never the last date in the data."""
     options = result.project.report
     if options.date:
         return str(options.date)
-    last = result.dataset.quality.date_max
-    return iso_date(last) if last is not None else "undated"
+    return iso_date(datetime.now(UTC).date())
 
 
 def build_context(result, options: ReportSpec | None = None, generated_at: str | None = None, chart_renderer=None) -> dict:
@@ -72,9 +73,9 @@ def render_html(result, options: ReportSpec | None = None, generated_at: str | N
     result : engine.results.AnalysisResult
         The run to report on.
     options : ReportSpec, optional
-        Client, title, page size, accent, logo, sections; default ``result.project.report``.
+        Client, title, page size, accent, logo, detail, sections; default ``result.project.report``.
     generated_at : str, optional
-        The date printed as "generated"; default the report date or the end of the data.
+        The date printed as "generated"; default the report date or today.
     """
     return render_template(build_context(result, options, generated_at))
 

@@ -2,10 +2,16 @@
 
 A builder turns the run's result into plain data for its partial
 (``report_templates/sections/<key>.html``): numbers, names and sentences, never
-HTML. ``ReportSpec.sections`` lists the keys to include (None: all); the cover
-and the table of contents are always there. To keep modules short, the builders
-of the model sections live in :mod:`engine.report.section_models` and those of the
-segment sections in :mod:`engine.report.section_segments`.
+HTML. The registry alone decides which sections a detail level prints and in
+what order: each :class:`Section` names the levels (``report.detail``) that put
+it in the body and those that put it in the technical appendix; the body comes
+first, then the appendix, each in registry order. ``ReportSpec.sections`` can
+leave sections of the chosen level out (None: all); the cover (and, in the
+full report, the contents) are always there. To keep modules short, the
+builders of the model sections live in :mod:`engine.report.section_models`,
+those of the segment sections in :mod:`engine.report.section_segments`, the
+client body's in :mod:`engine.report.section_client` and the client appendix's
+in :mod:`engine.report.section_appendix`.
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from importlib import metadata
 import pandas as pd
 
 from engine.errors import InputError
-from engine.report import section_models, section_segments
+from engine.report import section_appendix, section_client, section_models, section_segments
 from engine.report.assets import accent_colour, logo_data_uri
 from engine.report.context import ReportContext
 from engine.report.filters import integer, long_date, metric, pct
@@ -37,22 +43,39 @@ class Section:
     always: bool = False  # cover and contents cannot be left out
     numbered: bool = True
     new_page: bool = True  # False: follows the previous section on the same page
+    body: tuple[str, ...] = ("full",)  # detail levels that print it in the body
+    appendix: tuple[str, ...] = ()  # detail levels that print it in the technical appendix
 
     @property
     def template(self) -> str:
         return f"sections/{self.key}.html"
+
+    def part(self, detail: str) -> str | None:
+        """"body", "appendix", or None when the detail level leaves the section out."""
+        return "body" if detail in self.body else "appendix" if detail in self.appendix else None
 
 
 # ---- builders: front matter, data, narrative, appendix -----------------------
 
 def build_cover(ctx: ReportContext) -> dict:
     o = ctx.options
+    q = ctx.result.dataset.quality
+    if o.detail == "client":  # no algorithm on a client's cover: the period the data covers instead
+        scope = f"{integer(ctx.n_units)} {ctx.unit_many} · {ctx.k} segments"
+        if q.date_min is not None and q.date_max is not None and not pd.isna(q.date_min) and not pd.isna(q.date_max):
+            scope += f" · data from {_month(q.date_min)} to {_month(q.date_max)}"
+    else:
+        scope = f"{integer(ctx.n_units)} {ctx.unit_many} · {ctx.k} segments · {ctx.algorithm}"
     return {
         "logo": logo_data_uri(o.logo) if o.logo else None,
         "analyst": o.analyst,
-        "date": o.date or long_date(ctx.result.dataset.quality.date_max),
-        "scope": f"{integer(ctx.n_units)} {ctx.unit_many} · {ctx.k} segments · {ctx.algorithm}",
+        "date": long_date(ctx.generated_at) if ctx.generated_at != "undated" else "",  # the day the report was made
+        "scope": scope,
     }
+
+
+def _month(value) -> str:
+    return pd.Timestamp(value).strftime("%B %Y")
 
 
 def build_toc(ctx: ReportContext) -> dict:
@@ -224,12 +247,18 @@ def _date_range(start, end) -> str:
 
 # ---- the registry -------------------------------------------------------------
 
+CLIENT, FULL = "client", "full"
+ONLY_CLIENT = {"body": (CLIENT,)}
+
 SECTIONS: dict[str, Section] = {
     s.key: s
     for s in (
-        Section("cover", "Cover", build_cover, always=True, numbered=False),
+        Section("cover", "Cover", build_cover, always=True, numbered=False, body=(CLIENT, FULL)),
         Section("toc", "Contents", build_toc, always=True, numbered=False),
         Section("executive_summary", "Executive summary", build_executive_summary),
+        Section("client_summary", "Executive summary", section_client.build_client_summary, **ONLY_CLIENT),
+        Section("segment_overview", "The segments at a glance", section_client.build_segment_overview,
+                **ONLY_CLIENT),
         Section("data_methodology", "Data and methodology", build_data_methodology),
         Section("algorithm_comparison", "Algorithm comparison", section_models.build_algorithm_comparison),
         Section("choosing_k", "Choosing the number of segments", section_models.build_choosing_k),
@@ -237,45 +266,78 @@ SECTIONS: dict[str, Section] = {
         Section("cluster_sizes", "Segment sizes and revenue", section_segments.build_cluster_sizes),
         Section("profiling", "Segment profiles", section_segments.build_profiling),
         Section("characteristics", "Segment characteristics", section_segments.build_characteristics),
-        Section("visualisation", "Segments in two dimensions", section_segments.build_visualisation),
+        Section("appendix_data", "Data and quality", section_appendix.build_appendix_data,
+                body=(), appendix=(CLIENT,)),
+        Section("appendix_method", "Methodology", section_appendix.build_appendix_method,
+                body=(), appendix=(CLIENT,), new_page=False),
+        Section("appendix_models", "Models compared and the number of segments",
+                section_appendix.build_appendix_models, body=(), appendix=(CLIENT,), new_page=False),
+        Section("visualisation", "Segments in two dimensions", section_segments.build_visualisation,
+                appendix=(CLIENT,)),
         Section("segments", "The segments one by one", section_segments.build_segments),
+        Section("segment_pages", "The segments one by one", section_client.build_segment_pages, **ONLY_CLIENT),
         Section("business_implications", "Business implications", build_business_implications),
+        Section("actions", "Business implications", section_client.build_actions, **ONLY_CLIENT),
         Section("recommendations_monitoring", "Recommendations and monitoring", build_recommendations_monitoring,
                 new_page=False),
+        Section("next_steps", "Next steps and monitoring", section_client.build_next_steps, new_page=False,
+                **ONLY_CLIENT),
         Section("appendix", "Appendix: stability, parameters and reproducibility", build_appendix),
+        Section("appendix_checks", "Consistency checks and reproducibility", section_appendix.build_appendix_checks,
+                body=(), appendix=(CLIENT,), new_page=False),
     )
 }
 
 
-def selected_sections(keys: list[str] | None) -> list[Section]:
-    """The sections to print, in report order; unknown keys are an input error."""
-    if keys is None:
-        return list(SECTIONS.values())
-    unknown = [k for k in keys if k not in SECTIONS]
-    if unknown:
-        raise InputError(
-            f"report.sections names unknown section {unknown[0]!r}; choose from {', '.join(SECTIONS)}.",
-            "report.sections",
-        )
-    return [s for s in SECTIONS.values() if s.always or s.key in keys]
+def selected_sections(keys: list[str] | None, detail: str = FULL) -> list[Section]:
+    """The sections a detail level prints, body first then appendix; unknown or foreign keys are an input error."""
+    in_level = [s for s in SECTIONS.values() if s.part(detail) == "body"] + \
+        [s for s in SECTIONS.values() if s.part(detail) == "appendix"]
+    if keys is not None:
+        unknown = [k for k in keys if k not in SECTIONS]
+        if unknown:
+            raise InputError(
+                f"report.sections names unknown section {unknown[0]!r}; choose from "
+                f"{', '.join(s.key for s in in_level if not s.always)}.",
+                "report.sections",
+            )
+        foreign = [k for k in keys if SECTIONS[k].part(detail) is None]
+        if foreign:
+            other = FULL if detail == CLIENT else CLIENT
+            raise InputError(
+                f"report.sections names {foreign[0]!r}, which the {detail} report does not have; set report.detail "
+                f"to \"{other}\" or choose from {', '.join(s.key for s in in_level if not s.always)}.",
+                "report.sections",
+            )
+        in_level = [s for s in in_level if s.always or s.key in keys]
+    return in_level
 
 
 def build_report(ctx: ReportContext) -> dict:
     """Template context: report meta plus each included section's number, anchor and data."""
     sections = []
-    number = 0
-    for section in selected_sections(ctx.options.sections):
-        if section.numbered:
+    number, letters = 0, 0
+    detail = ctx.options.detail
+    for section in selected_sections(ctx.options.sections, detail):
+        in_appendix = section.part(detail) == "appendix"
+        label = None
+        if in_appendix:  # the appendix is lettered A, B, C …; it always starts on a new page
+            letters += 1
+            label = chr(ord("A") + letters - 1)
+        elif section.numbered:
             number += 1
+            label = number
         data = section.builder(ctx)
         sections.append({
             "key": section.key, "title": section.title, "template": section.template,
-            "number": number if section.numbered else None, "anchor": f"sec-{section.key}", "data": data,
-            "page_class": "major" if section.new_page else "minor",
+            "number": label, "anchor": f"sec-{section.key}", "data": data,
+            # the appendix starts on a new page and then flows on: no half-empty page between its parts
+            "page_class": "major" if (letters == 1 if in_appendix else section.new_page) else "minor",
+            "appendix_start": in_appendix and letters == 1,
         })
     o = ctx.options
     meta = {
-        "client": o.client, "title": o.title, "generated_at": ctx.generated_at,
+        "client": o.client.strip(), "title": o.title, "generated_at": ctx.generated_at, "detail": detail,
         "accent": accent_colour(o.accent), "page_size": o.page_size if o.page_size in _PAGE_HEIGHTS else "A4",
         "page_height": _PAGE_HEIGHTS.get(o.page_size, _PAGE_HEIGHTS["A4"]),
         "unit_one": ctx.unit_one, "unit_many": ctx.unit_many,

@@ -81,8 +81,10 @@ def test_weak_three_tables_get_a_usable_partition_and_say_the_structure_is_weak(
     weak = [w for w in summary["read_first"] if w.startswith("The data has weak natural structure")]
     assert weak and summary["warnings"][0] == summary["read_first"][0]
     assert summary["chosen"]["recommended"]["weak_structure"] is True
-    first_page = html.split('id="sec-executive_summary"', 1)[1][:6000]
-    assert "Read this first" in first_page and "weak natural structure" in first_page
+    # the client report (the default): plain words on the first page, the technical sentence in the appendix
+    first_page = html.split('id="sec-client_summary"', 1)[1][:6000]
+    assert "Read this first" in first_page and "differ by degree rather than falling into clearly separate" in first_page
+    assert "weak natural structure" in html.split('id="sec-appendix_method"', 1)[1]
     assert any("made their first purchase before their signup date" in w for w in summary["warnings"])
     assert any(w.startswith("1 of 200 customers in Customers.csv has no transaction") for w in summary["warnings"])
 
@@ -95,5 +97,6 @@ def test_no_money_column_is_said_on_the_first_page_with_the_fix(tmp_path):
     assert sentence.startswith("No money column was found in cd_store.csv")
     assert 'map it as the line amount: "amount"' in sentence and "data.roles" in sentence
     assert all(c["revenue_share"] is None for c in summary["clusters"])
-    first_page = html.split('id="sec-executive_summary"', 1)[1][:6000]
-    assert "No money column was found" in first_page
+    first_page = html.split('id="sec-client_summary"', 1)[1][:6000]
+    assert "The data holds no money column" in first_page
+    assert "No money column was found" in html.split('id="sec-appendix_method"', 1)[1]  # with the fix, for the analyst

@@ -1,23 +1,30 @@
-"""The demo report end to end: the PDF a client would get from the bundled sample.
+"""The demo's full report (``report.detail: "full"``) end to end: the analyst's long form.
 
-Slow (the whole pipeline, then a ~20-page PDF), so marked ``slow``.
+Slow (the whole pipeline, then a ~20-page PDF), so marked ``slow``. The client
+report (the default) is checked in test_report_structure.py.
 """
 
 from __future__ import annotations
 
 import io
 import re
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 from pypdf import PdfReader
 
 from engine.algorithms import ALGORITHMS
-from engine.report import SECTIONS, render_html, render_pdf, summary_dict
+from engine.report import render_html, render_pdf, summary_dict
 from engine.report.fetcher import SafeFetcher
 from engine.report.filters import long_date
+from engine.report.sections import selected_sections
 
 pytestmark = pytest.mark.slow
+def full_options(result):
+    return replace(result.project.report, detail="full")
+
+
 TOC_LINE = re.compile(r"^(?:\d+ )?(?P<title>.+?)\s+(?P<page>\d+)$")
 
 
@@ -27,7 +34,7 @@ def squash(text: str) -> str:
 
 @pytest.fixture(scope="module")
 def demo(demo_result):
-    html = render_html(demo_result)
+    html = render_html(demo_result, full_options(demo_result))
     fetcher = SafeFetcher()
     pdf = render_pdf(html, fetcher=fetcher)
     pages = [page.extract_text() or "" for page in PdfReader(io.BytesIO(pdf)).pages]
@@ -48,7 +55,7 @@ def test_every_section_is_on_the_page_the_contents_say(demo):
         match = TOC_LINE.match(line.strip())
         if match:
             entries[match["title"].strip()] = int(match["page"])
-    for section in (s for s in SECTIONS.values() if s.numbered):
+    for section in (s for s in selected_sections(None, "full") if s.numbered):
         assert section.title in entries, section.title
         page = pages[entries[section.title] - 1]
         assert squash(section.title) in squash(page), (section.title, entries[section.title])
@@ -96,4 +103,4 @@ def test_the_demo_fetches_nothing_but_data_uris(demo):
 
 def test_the_demo_html_is_reproducible(demo):
     result, html, _, _, _ = demo
-    assert render_html(result).encode() == html.encode()
+    assert render_html(result, full_options(result)).encode() == html.encode()

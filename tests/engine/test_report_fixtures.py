@@ -77,7 +77,9 @@ def _kmeans_run(X: np.ndarray, k: int) -> RunResult:
 def make_result(client: str = "Sample Retail Co.", names: dict[int, str] | None = None,
                 pinned_k: int | None = None, **report) -> AnalysisResult:
     """The fixture result; ``names`` overrides cluster names, ``pinned_k`` pins k-means with that k
-    (the rule recommends k = 3), ``report`` sets ReportSpec fields."""
+    (the rule recommends k = 3), ``report`` sets ReportSpec fields. The report is the full analyst's
+    form unless ``detail="client"`` is passed: most report tests check sections only it has."""
+    report.setdefault("detail", "full")
     features = feature_matrix()
     runs = [_kmeans_run(features.X, k) for k in (2, 3, 4)]
     runs.append(RunResult("dbscan", None, None, status="failed",

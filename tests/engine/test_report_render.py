@@ -6,14 +6,17 @@ import base64
 import io
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
 
 from engine.errors import InputError
-from engine.report import SECTIONS, render_html, render_pdf
+from engine.report import render_html, render_pdf
 from engine.report.assets import DEFAULT_ACCENT
 from engine.report.fetcher import SafeFetcher
+from engine.report.filters import long_date
+from engine.report.sections import selected_sections
 from tests.engine.test_report_fixtures import make_result
 
 IMG = '<img src="http://example.com/x.png">'
@@ -89,7 +92,7 @@ def test_same_inputs_give_identical_html_bytes(full_html):
 
 def test_every_section_heading_is_in_the_html_and_numbered_in_order(full_html):
     html = full_html
-    numbered = [s for s in SECTIONS.values() if s.numbered]
+    numbered = [s for s in selected_sections(None, "full") if s.numbered]  # make_result builds the full report
     for number, section in enumerate(numbered, start=1):
         assert f'<span class="num">{number}</span><span class="title-text">{section.title}</span>' in html
         assert f'href="#sec-{section.key}"' in html  # listed in the contents with its page number
@@ -124,11 +127,15 @@ def test_page_size_and_accent_reach_the_stylesheet_only_when_valid():
     assert f"--accent: {DEFAULT_ACCENT};" in html and "example.com" not in html
 
 
-def test_generated_date_defaults_to_the_end_of_the_data():
+def test_generated_date_defaults_to_the_day_the_report_is_made_not_the_end_of_the_data():
     result = make_result(sections=QUICK)
-    assert 'content="2024-12-30"' in render_html(result)
+    today = datetime.now(UTC).date()
+    html = render_html(result)
+    assert f'content="{today.isoformat()}"' in html and long_date(today) in html  # the cover's date
+    assert "30 December 2024" not in html  # the last date in the data is not the report's date
     assert 'content="2025-01-15"' in render_html(result, generated_at="2025-01-15")
-    assert "30 December 2024" in render_html(result)  # the printed date on the cover
+    result.project.report.date = "2025-02-01"  # a pinned report date wins (and makes the bytes reproducible)
+    assert "1 February 2025" in render_html(result)
 
 
 def test_an_analyst_override_is_stated_and_a_confirming_pin_is_not_called_one():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 import pytest
 from pypdf import PdfReader
@@ -42,14 +43,15 @@ def test_worker_draws_the_same_chart_and_pdf_as_this_process(worker):
 def test_pool_draws_charts_in_both_workers_and_renders_the_same_report(demo_result):
     from engine.report.render import build_context, render_html
 
+    full = replace(demo_result.project.report, detail="full")  # the long form: the most charts
     with RenderPool(size=2) as pool:
         pool.clear_chart_cache()
-        context = build_context(demo_result, chart_renderer=pool.chart_image)
+        context = build_context(demo_result, full, chart_renderer=pool.chart_image)
         refs = [v for section in context["sections"] for v in section["data"].values() if isinstance(v, ChartRef)]
         assert len(refs) >= 4 and {id(ref._worker) for ref in refs} == {id(w) for w in pool.workers}
         html, pdf = pool.report(context)
         assert pool.alive and set(pool.timings) == {"charts_wait", "html", "pdf"}
-    assert html == render_html(demo_result)  # same context, same templates, same charts: same bytes
+    assert html == render_html(demo_result, full)  # same context, same templates, same charts: same bytes
     pages = _text(pdf)
     assert len(pages) >= 12 and "Executive summary" in pages[2]
 
