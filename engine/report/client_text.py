@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 import re
 
+from engine.formatting import money
+from engine.formatting import pct as fmt_pct
 from engine.narrative.text import capitalise, fmt_count, fmt_number, join_words
 from engine.quality import NO_MONEY
 from engine.report.context import ReportContext
-from engine.report.filters import money
-from engine.report.filters import pct as fmt_pct  # the tables' percentages, so a sentence and its table agree
 from engine.results import NOISE
 
 OVER_SHARE, UNDER_SHARE = 1.5, 0.67  # revenue share / customer share: the narrative's resource-allocation bands

@@ -8,10 +8,10 @@ appendix (:mod:`engine.report.section_appendix`).
 
 from __future__ import annotations
 
+from engine.formatting import pct as fmt_pct
 from engine.narrative.text import fmt_count, join_words
 from engine.report import client_text as ct
 from engine.report.context import ReportContext
-from engine.report.filters import pct as fmt_pct  # the tables' percentages, so a sentence and its table agree
 from engine.results import NOISE
 
 MAX_DECISIONS = 5

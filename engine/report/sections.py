@@ -24,10 +24,10 @@ from importlib import metadata
 import pandas as pd
 
 from engine.errors import InputError
+from engine.formatting import integer, long_date, metric, pct
 from engine.report import section_appendix, section_client, section_models, section_segments
 from engine.report.assets import accent_colour, logo_data_uri
 from engine.report.context import ReportContext
-from engine.report.filters import integer, long_date, metric, pct
 from engine.results import NOISE
 
 PACKAGES = ("pandas", "numpy", "scikit-learn", "scipy", "altair", "vl-convert-python", "weasyprint", "jinja2")

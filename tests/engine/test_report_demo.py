@@ -15,9 +15,9 @@ import pytest
 from pypdf import PdfReader
 
 from engine.algorithms import ALGORITHMS
+from engine.formatting import long_date
 from engine.report import render_html, render_pdf, summary_dict
 from engine.report.fetcher import SafeFetcher
-from engine.report.filters import long_date
 from engine.report.sections import selected_sections
 
 pytestmark = pytest.mark.slow

@@ -12,10 +12,10 @@ import pytest
 from pypdf import PdfReader
 
 from engine.errors import InputError
+from engine.formatting import long_date
 from engine.report import render_html, render_pdf
 from engine.report.assets import DEFAULT_ACCENT
 from engine.report.fetcher import SafeFetcher
-from engine.report.filters import long_date
 from engine.report.sections import selected_sections
 from tests.engine.test_report_fixtures import make_result
 

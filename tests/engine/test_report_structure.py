@@ -16,6 +16,7 @@ from pypdf import PdfReader
 
 from engine.cli import main
 from engine.errors import InputError
+from engine.formatting import long_date
 from engine.metrics import METRICS
 from engine.project import Project
 from engine.quality import NO_MONEY
@@ -23,7 +24,6 @@ from engine.report import render_html, render_pdf
 from engine.report.client_charts import segment_map_chart
 from engine.report.client_text import JARGON, THREE_LEVELS, actions, is_plain, reading_warnings
 from engine.report.context import ReportContext
-from engine.report.filters import long_date
 from engine.report.sections import SECTIONS, selected_sections
 from tests.engine.test_report_fixtures import make_result
 
