@@ -18,6 +18,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from types import MappingProxyType
 
 import numpy as np
@@ -39,7 +40,13 @@ from threadpoolctl import threadpool_limits
 
 from engine.errors import InputError
 from engine.rfm import RFM_COLUMNS, SEGMENTS, rfm_segments
-from engine.sampling import assign_nearest_centroid, assign_nearest_neighbour, nearest_centre, random_sample
+from engine.sampling import (
+    assign_nearest_centroid,
+    assign_nearest_neighbour,
+    extend_sample_labels,
+    nearest_centre,
+    random_sample,
+)
 
 # k-means starts: scikit-learn's default (one k-means++ start) lands in a poor local optimum at the true k
 # often enough to mislead model selection (bench/README.md, "Model selection"); four starts cost ~3x one.
@@ -126,12 +133,8 @@ def _fit_agglomerative(X, k, seed, params, context, cache):
     if key not in cache:  # the tree is built once and cut for every k
         cache[key] = linkage(X[idx], method=method, metric=_SCIPY_METRICS[metric])
     labels_fit = fcluster(cache[key], k, criterion="maxclust") - 1
-    if len(idx) == len(X):
-        return FitOutcome(labels_fit, len(X), False, {**params})
     assign = assign_nearest_centroid if method == "ward" else assign_nearest_neighbour
-    labels = assign(X, X[idx], labels_fit)
-    labels[idx] = labels_fit
-    return FitOutcome(labels, len(idx), True, {**params})
+    return FitOutcome(*extend_sample_labels(X, idx, labels_fit, assign), {**params})
 
 
 def _fit_birch(X, k, seed, params, context, cache):
@@ -176,22 +179,15 @@ def _fit_dbscan(X, k, seed, params, context, cache):
         params["eps"] = knee_eps(X[idx], params.get("min_samples", 5))
     extra["eps"] = params["eps"]
     labels_fit = DBSCAN(**params).fit(X[idx]).labels_
-    if len(idx) == len(X):
-        return FitOutcome(labels_fit, len(X), False, {**params}, extra)
-    labels = assign_nearest_neighbour(X, X[idx], labels_fit, max_distance=params["eps"])
-    labels[idx] = labels_fit
-    return FitOutcome(labels, len(idx), True, {**params}, extra)
+    assign = partial(assign_nearest_neighbour, max_distance=params["eps"])
+    return FitOutcome(*extend_sample_labels(X, idx, labels_fit, assign), {**params}, extra)
 
 
 def _fit_hdbscan(X, k, seed, params, context, cache):
     threshold = params.pop("sample_threshold")
     idx = random_sample(len(X), threshold, seed)
     labels_fit = HDBSCAN(**params).fit(X[idx]).labels_
-    if len(idx) == len(X):
-        return FitOutcome(labels_fit, len(X), False, {**params})
-    labels = assign_nearest_neighbour(X, X[idx], labels_fit)
-    labels[idx] = labels_fit
-    return FitOutcome(labels, len(idx), True, {**params})
+    return FitOutcome(*extend_sample_labels(X, idx, labels_fit, assign_nearest_neighbour), {**params})
 
 
 def _fit_spectral(X, k, seed, params, context, cache):

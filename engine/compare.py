@@ -18,7 +18,7 @@ from engine.algorithms import ALGORITHMS, RunSkipped, check_params, fit_labels
 from engine.errors import InputError
 from engine.metrics import degenerate_reason, noise_share, score, score_many
 from engine.results import NOISE, Comparison, RunResult
-from engine.selection import describe_run
+from engine.selection_reasons import describe_run
 
 Progress = Callable[[str, float], None]
 def canonical_labels(labels: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Which column plays which role, and what kind of table a frame is.
+"""Which column plays which role, and what kind of table a frame is: the role registry and its detection.
 
 A role is recognised by its column name first (normalised: lower case, no
 spaces or punctuation, so "Customer ID", "customer_id" and "CustomerID" are the
@@ -7,13 +7,9 @@ an "amount" must be numbers). A strong name match (a known synonym) beats a
 weak one (a name that merely contains a telling word), and among strong
 matches the more telling synonym wins ("sales" over "total"). Analyst
 overrides win over detection. The registry is data: adding a role or a
-synonym is one edit.
-
-Money and quantity hide under many names (``dollar_value``, ``spend_usd``,
-``cds``); missing them silently turns a revenue segmentation into an activity
-one. So in a dated log of customers, a numeric column no name explains is
-taken as the quantity or the amount when its values leave no doubt, and
-:func:`unconfirmed_names` says so in the table's notes.
+synonym is one edit. The pieces role names are built from are in
+:mod:`engine.role_names`, the checks on a column's values (and the quantity
+or amount taken on its values alone) in :mod:`engine.role_content`.
 """
 
 from __future__ import annotations
@@ -22,138 +18,42 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
-from engine.parsing import parse_dates, sample_values, to_numbers
+from engine.role_content import (
+    CONTENT_MEASURES,
+    looks_like_count,
+    looks_like_date,
+    looks_like_id,
+    looks_like_measure,
+    looks_like_text,
+)
+from engine.role_names import (
+    ATTRIBUTE_NAMES,
+    CURRENCY,
+    GENERIC_MONEY,
+    GOODS,
+    ID_END,
+    MEASURE_UNIT,
+    MONEY_PREFIX,
+    MONEY_WORD,
+    NOT_GOODS,
+    NOT_REVENUE,
+    QTY_PREFIX,
+    QTY_SUFFIX,
+    QTY_WORD,
+    money,
+)
 
 TABLE_KINDS = ("transactions", "customers", "products", "customer_table", "unknown")
 ID_ROLES = ("customer_id", "order_id", "product_id")
 MEASURE_ROLES = ("quantity", "amount")
-_ID_END = r"(id|no|nr|num|number|code|key|ref)"
 
 
 def normalise_name(name: str) -> str:
     """Column name reduced to lower-case letters and digits ("Customer ID" -> "customerid")."""
     return re.sub(r"[^a-z0-9]", "", str(name).lower())
-
-
-# ---- content checks (run on a sample; they confirm a name match) -----------
-
-
-def looks_like_id(series: pd.Series) -> bool:
-    """Whole numbers or short strings; never dates, booleans or fractional numbers."""
-    if pd.api.types.is_datetime64_any_dtype(series) or pd.api.types.is_bool_dtype(series):
-        return False
-    sample = sample_values(series)
-    if sample.empty:
-        return False
-    if pd.api.types.is_numeric_dtype(series):
-        return bool((sample.astype(float) % 1 == 0).all())
-    return bool(sample.astype("str").str.len().mean() <= 40)
-
-
-def looks_like_date(series: pd.Series, min_share: float = 0.5) -> bool:
-    """Typed dates, yyyymmdd numbers, or text of which at least ``min_share`` reads as dates.
-
-    0.5 confirms a date-like name. Numbers count only as yyyymmdd (19970101, as
-    in the CDNOW export): Unix times and Excel day numbers are too easily
-    mistaken for amounts or ids to be taken on content.
-    """
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return True
-    if pd.api.types.is_bool_dtype(series):
-        return False
-    if pd.api.types.is_numeric_dtype(series):
-        numbers = _numbers_spread(series)
-        return not numbers.empty and _looks_like_day_numbers(numbers)
-    sample = sample_values(series.astype("str").str.strip(), n=200)
-    datelike = sample.str.contains(r"\d[-/.]\d|\d [A-Za-z]{3}|[A-Za-z]{3} \d", regex=True)
-    if sample.empty or datelike.mean() < min_share:
-        return False
-    return parse_dates(sample).values.notna().mean() >= min_share
-
-
-def looks_like_number(series: pd.Series, min_share: float = 0.5) -> bool:
-    """Numeric dtype, or text of which at least ``min_share`` reads as numbers (e.g. "1.234,50 €")."""
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_datetime64_any_dtype(series):
-        return False
-    if pd.api.types.is_numeric_dtype(series):
-        return True
-    sample = sample_values(series)
-    return bool(not sample.empty and to_numbers(sample).notna().mean() >= min_share)
-
-
-def looks_like_measure(series: pd.Series) -> bool:
-    """Numbers that are not dates in disguise: a "value" column of yyyymmdd integers is not money."""
-    if not looks_like_number(series):
-        return False
-    numbers = _numbers_spread(series)
-    return numbers.empty or not _looks_like_day_numbers(numbers)
-
-
-def looks_like_count(series: pd.Series) -> bool:
-    """Units bought: mostly non-negative small whole numbers (returns may be negative).
-
-    Confirms a name that only hints at a quantity ("cds", "books") and picks an
-    unnamed quantity column; running numbers (row or order numbers) and years
-    are whole numbers too, so they are ruled out by spread and size.
-    """
-    numbers = _numbers_spread(series) if looks_like_number(series, min_share=0.9) else pd.Series(dtype=float)
-    if numbers.empty:
-        return False
-    size = numbers.abs()
-    return bool((numbers % 1 == 0).mean() >= 0.95 and (numbers >= 0).mean() >= 0.9
-                and size.median() <= 100 and size.quantile(0.95) <= 10_000 and not _running_number(numbers))
-
-
-def looks_like_money(series: pd.Series) -> bool:
-    """Line amounts: positive numbers with (mostly) cents, at most two decimals, and some spread.
-
-    Used only when no column is named like an amount: whole numbers could be
-    counts, more decimals could be coordinates or ratios, and values below one
-    are rarely what a customer paid for a line.
-    """
-    numbers = _numbers_spread(series) if looks_like_number(series, min_share=0.9) else pd.Series(dtype=float)
-    if numbers.empty:
-        return False
-    cents = numbers * 100
-    two_decimals = np.isclose(cents, np.round(cents), rtol=0, atol=1e-6)
-    return bool((numbers > 0).mean() >= 0.9 and two_decimals.mean() >= 0.95 and (numbers % 1 != 0).mean() >= 0.2
-                and numbers.median() >= 1 and numbers.nunique() >= 5)
-
-
-def _numbers_spread(series: pd.Series, n: int = 2_000) -> pd.Series:
-    """Up to ``n`` values spread over the column, as floats (unreadable ones dropped); repeats kept."""
-    values = series.dropna()
-    if len(values) > n:
-        values = values.iloc[np.linspace(0, len(values) - 1, n).astype(int)]
-    return to_numbers(values).dropna().reset_index(drop=True)
-
-
-def _running_number(numbers: pd.Series) -> bool:
-    """Nearly every value distinct: a row, line or order number, not a count of units."""
-    return len(numbers) >= 20 and numbers.nunique() > 0.9 * len(numbers)
-
-
-def _looks_like_day_numbers(numbers: pd.Series) -> bool:
-    """Whole numbers that read as yyyymmdd dates (20240105)."""
-    whole = numbers[numbers % 1 == 0]
-    if len(whole) < 0.95 * len(numbers) or whole.empty:
-        return False
-    month, day = (whole // 100) % 100, whole % 100
-    ok = whole.between(19_000_101, 21_001_231) & month.between(1, 12) & day.between(1, 31)
-    return bool(ok.mean() >= 0.95)
-
-
-def looks_like_text(series: pd.Series) -> bool:
-    """Labels such as a category or a country: text, not numbers or dates."""
-    return not (
-        pd.api.types.is_numeric_dtype(series)
-        or pd.api.types.is_bool_dtype(series)
-        or pd.api.types.is_datetime64_any_dtype(series)
-    ) and not sample_values(series).empty
 
 
 @dataclass(frozen=True)
@@ -204,57 +104,15 @@ class Role:
         return score >= 2 or self.weak_check is None or self.weak_check(series)
 
 
-# ---- name patterns for the measures ------------------------------------------
-# Currency codes and words around a money name ("spend_usd", "USD Amount", "value_in_dollars");
-# signs such as "$" or "(€)" vanish in normalise_name, so "Sales (€)" is simply "sales".
-_CURRENCY = (r"(usd|eur|gbp|chf|jpy|inr|aud|cad|nzd|sgd|hkd|cny|rmb|sek|nok|dkk|brl|mxn|zar|dollars?|euros?"
-             r"|pounds?|sterling|yen|rupees?|francs?)")
-_MONEY_WORD = r"(amount|amt|revenues?|sales|spend|spent|spending|turnover|payments?|monetary|gmv)"
-_MONEY_PREFIX = (r"(total|line|item|net|gross|order|sale|sales|transaction|trans|txn|invoice|purchase|payment|customer"
-                 r"|extended|ext|billed|charged)")
-_GENERIC_MONEY = r"(total|totals|value|sum|subtotal|net|gross)"
-# What a money figure includes or leaves out ("sales_incl_vat", "amount_ex_tax", "pretax_total").
-_TAX_CLAUSE = (r"(incl|including|inc|excl|excluding|ex|before|after|netof|less|plus|with|without)"
-               r"(tax|taxes|vat|gst|discounts?|returns|refunds|shipping|fees)")
-# Charges that are not the goods, and figures that are not what the customer paid. The look-behinds keep
-# "sales_incl_vat", "amount_ex_tax" and "pretax_total" as amounts.
-_NOT_GOODS = (r"(?<!incl)(?<!inc)(?<!excl)(?<!ex)(?<!including)(?<!excluding)(?<!pre)(?<!after)(?<!before)"
-              r"(?<!netof)(?<!less)(?<!plus)(?<!with)(?<!without)"
-              r"(tax(?!able)|vat|gst|duty|discount(?!ed)|rebate|coupon|voucher|shipping|freight|postage|delivery"
-              r"|handling|refund|return|chargeback|commission)")
-_NOT_REVENUE = (r"margin|profit|cost(?!ume)|budget|target|forecast|quota|balance",
-                r"^(avg|average|mean|median|max|min|std)",
-                r"(percent|pct|share|ratio|rate|growth|rank|score|segment|tier|band|class|group|bucket|category|type"
-                r"|method|mode|status|flag|person|rep|agent|channel|count|date|time)$",
-                r"quantity|qty|units|items|pieces|pcs|volume")
-_QTY_PREFIX = (r"(total|net|n|num|numof|no|noof|nr|nb|number|numberof|order|ordered|sold|sales|line|item|product"
-               r"|unit)")
-_QTY_WORD = r"(quantity|quantities|qty|qnty|qtys|units|unit|items|pieces|pcs|volume|(item|unit|piece|product|total)count|count)"
-_QTY_SUFFIX = r"(sold|ordered|purchased|bought|shipped|delivered|sale|order|returned)"
-_MEASURE_UNIT = r"(kg|kgs|g|gr|lbs?|l|lt|litres?|liters?|ml|oz|tons?|tonnes?|m|pcs|pieces|units|items|ea|each)"
-# Things people buy by the piece: a column named after them counts them when its values are small whole numbers.
-_GOODS = (r"(cds|dvds|lps|vinyls|records|albums|books|ebooks|magazines|tickets|bottles|cans|cases|boxes|packs|packets"
-          r"|bags|cartons|crates|pairs|seats|nights|games|cards|licen[cs]es|copies|meals|drinks|cups|pizzas|shirts"
-          r"|shoes|garments|articles|products|goods|tyres|tires|pallets|rolls|lessons|classes)")
-
-
-def _money(pattern: str) -> str:
-    """``pattern`` with optional currency and tax words around it.
-
-    "usdamount", "revenuegbp", "valueindollars", "salesinclvat", "pretaxtotal".
-    """
-    return rf"({_CURRENCY}|pretax|aftertax)?({pattern})({_TAX_CLAUSE})?((in)?{_CURRENCY})?"
-
-
 ROLES: dict[str, Role] = {
     r.name: r
     for r in (
         Role("customer_id", "Customer id", "Who bought: one value per customer.",
-             (rf"(customer|cust|client|user|member|buyer|shopper|consumer|patron|account)s?{_ID_END}?",),
-             (rf"(customer|cust|client|member|buyer|shopper).*{_ID_END}$",), looks_like_id),
+             (rf"(customer|cust|client|user|member|buyer|shopper|consumer|patron|account)s?{ID_END}?",),
+             (rf"(customer|cust|client|member|buyer|shopper).*{ID_END}$",), looks_like_id),
         Role("order_id", "Order id", "Which order, invoice or basket a line belongs to.",
-             (rf"(order|invoice|inv|transaction|trans|txn|receipt|basket|bill|ticket|booking){_ID_END}?",),
-             (rf"(order|invoice|transaction|txn|receipt|basket).*{_ID_END}$",), looks_like_id),
+             (rf"(order|invoice|inv|transaction|trans|txn|receipt|basket|bill|ticket|booking){ID_END}?",),
+             (rf"(order|invoice|transaction|txn|receipt|basket).*{ID_END}$",), looks_like_id),
         Role("signup_date", "Signup date", "When the customer joined (for tenure).",
              (r"(signup|signon|signedup|registration|registered|register|join|joined|joining|enrol+(ment|ed)?"
               r"|onboard(ing|ed)?|membersince|customersince|accountcreated|firstseen)(date|on|at|time|datetime)?",
@@ -265,27 +123,27 @@ ROLES: dict[str, Role] = {
               r"(date|datetime|time|timestamp|day|dt)",),
              (r"^(?!.*birth).*(date|time|timestamp)",), looks_like_date),
         Role("quantity", "Quantity", "How many units on the line.",
-             (rf"{_QTY_PREFIX}?{_QTY_WORD}{_QTY_SUFFIX}?{_MEASURE_UNIT}?",),
-             (r"quantity|qty", rf"^(num|no|noof|numberof|n|total)?{_GOODS}(bought|purchased|sold|ordered)?$"),
+             (rf"{QTY_PREFIX}?{QTY_WORD}{QTY_SUFFIX}?{MEASURE_UNIT}?",),
+             (r"quantity|qty", rf"^(num|no|noof|numberof|n|total)?{GOODS}(bought|purchased|sold|ordered)?$"),
              looks_like_measure, weak_check=looks_like_count),
         Role("amount", "Line amount", "Money for the line (quantity x unit price when not given).",
-             (_money(rf"{_MONEY_PREFIX}?{_MONEY_WORD}(paid|charged|spent|total|value|sum)?|(total|amount)paid"
-                     r"|(line|item)(total|value|sum)|(total|extended|ext|line)price"
-                     r"|(price|unitprice)(x|times)(qty|quantity)|(qty|quantity)(x|times)(unit)?price"),
-              _money(r"(order|invoice|transaction|trans|txn|basket|cart|purchase|receipt|bill|ticket|grand|sub)"
-                     r"(total|value|sum)")
-              + rf"|{_CURRENCY}{_GENERIC_MONEY}|{_GENERIC_MONEY}(in)?{_CURRENCY}",
-              _money(rf"{_GENERIC_MONEY}|(net|gross|total)(value|total|sum)|monetaryvalue"),),
+             (money(rf"{MONEY_PREFIX}?{MONEY_WORD}(paid|charged|spent|total|value|sum)?|(total|amount)paid"
+                    r"|(line|item)(total|value|sum)|(total|extended|ext|line)price"
+                    r"|(price|unitprice)(x|times)(qty|quantity)|(qty|quantity)(x|times)(unit)?price"),
+              money(r"(order|invoice|transaction|trans|txn|basket|cart|purchase|receipt|bill|ticket|grand|sub)"
+                    r"(total|value|sum)")
+              + rf"|{CURRENCY}{GENERIC_MONEY}|{GENERIC_MONEY}(in)?{CURRENCY}",
+              money(rf"{GENERIC_MONEY}|(net|gross|total)(value|total|sum)|monetaryvalue"),),
              (r"amount|revenue|sales|linetotal|totalvalue|spent|spend(?!ing)|turnover",), looks_like_measure,
-             never=(_NOT_GOODS, *_NOT_REVENUE)),
+             never=(NOT_GOODS, *NOT_REVENUE)),
         Role("unit_price", "Unit price", "Price of one unit.",
-             (_money(r"(unit|item|product|list|sale|selling|retail|base)?price(each|perunit|perpiece|peritem)?"
-                     r"|(unit|item)(cost|amount)|rate|eachprice"),),
-             (r"price",), looks_like_measure, never=(_NOT_GOODS,)),
+             (money(r"(unit|item|product|list|sale|selling|retail|base)?price(each|perunit|perpiece|peritem)?"
+                    r"|(unit|item)(cost|amount)|rate|eachprice"),),
+             (r"price",), looks_like_measure, never=(NOT_GOODS,)),
         Role("product_id", "Product id", "Which product was bought.",
-             (rf"(product|prod|item|article|stock|part|sku|style|model){_ID_END}|product|item|article|sku|asin"
+             (rf"(product|prod|item|article|stock|part|sku|style|model){ID_END}|product|item|article|sku|asin"
               r"|upc|ean|barcode|stockcode",),
-             (rf"(product|prod|item|article|sku|stock).*{_ID_END}$",), looks_like_id),
+             (rf"(product|prod|item|article|sku|stock).*{ID_END}$",), looks_like_id),
         Role("category", "Category", "Product category or department.",
              (r"(product|item|main|sub)?(category|categ|department|dept)(name)?|productline|productgroup"
               r"|producttype|itemtype",),
@@ -296,21 +154,6 @@ ROLES: dict[str, Role] = {
              (r"region|country",), looks_like_text),
     )
 }
-
-# Measures a dated customer log may carry under a name no role knows ("x7"): the test its values must
-# pass, what it is taken as, and what its values look like (for the note telling the analyst).
-CONTENT_MEASURES: dict[str, tuple[Callable[[pd.Series], bool], str, str]] = {
-    "quantity": (looks_like_count, "the quantity", "counts of units bought (small whole numbers)"),
-    "amount": (looks_like_money, "the line amount", "money"),
-}
-# Names of numbers that are attributes, not measures: never taken as a quantity or amount by content.
-_ATTRIBUTE_NAMES = (
-    r"^(customer|client)?age$|birth|year|quarter|month|week|day|hour|minute|second|period|season",
-    r"rating|score|stars?$|rank|level|tier|grade|priority|weight|height",
-    r"store|shop|branch|outlet|channel|terminal|register|till|cashier|staff|employee|agent",
-    r"zip|post(al)?code|phone|lat(itude)?$|lon(g|gitude)?$|gender|sex|flag|status|type|kind|class|segment|cluster"
-    r"|group|version|size|code|(?<!pa)id$|no$|nr$|num$|number$|index|idx|row|line|seq",
-)
 
 
 def detect_roles(df: pd.DataFrame, overrides: dict[str, str | None] | None = None) -> dict[str, str]:
@@ -389,7 +232,7 @@ def _unclaimed_name(column: str) -> bool:
     """No role knows or refuses this name, and it does not name an attribute such as an age or a store."""
     key = normalise_name(column)
     return (all(r.name_score(column) == 0 and not r.refuses(column) for r in ROLES.values())
-            and not any(re.search(p, key) for p in _ATTRIBUTE_NAMES))
+            and not any(re.search(p, key) for p in ATTRIBUTE_NAMES))
 
 
 def measures_by_content_notes(df: pd.DataFrame, roles: dict[str, str]) -> list[str]:

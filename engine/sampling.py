@@ -94,22 +94,20 @@ def assign_nearest_neighbour(
     return labels
 
 
-def fit_on_sample_then_assign(
+def extend_sample_labels(
     X: np.ndarray,
-    fit: Callable[[np.ndarray], np.ndarray],
+    idx: np.ndarray,
+    labels_fit: np.ndarray,
     assign: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
-    threshold: int | None,
-    seed: int,
 ) -> tuple[np.ndarray, int, bool]:
-    """Fit on all of X, or above ``threshold`` on a seeded sample and assign the rest.
+    """Labels for every row of X from a fit on the rows ``idx`` (a seeded sample, or all rows).
 
-    Returns (labels for every row, points fitted on, whether a sample was used).
-    Sampled points keep the label the fit gave them.
+    The rows left out get ``assign(X, X[idx], labels_fit)``; sampled rows keep
+    the label the fit gave them. Returns (labels for every row, points fitted
+    on, whether a sample was used).
     """
-    if threshold is None or len(X) <= threshold:
-        return np.asarray(fit(X)), len(X), False
-    idx = random_sample(len(X), threshold, seed)
-    labels_fit = np.asarray(fit(X[idx]))
-    labels = np.asarray(assign(X, X[idx], labels_fit)).copy()
+    if len(idx) == len(X):
+        return labels_fit, len(X), False
+    labels = assign(X, X[idx], labels_fit)
     labels[idx] = labels_fit
     return labels, len(idx), True

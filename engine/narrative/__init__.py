@@ -7,7 +7,8 @@ sentence is a template filled with numbers from the profile. The personas and
 the claims table are data (``personas.yaml``, documented in docs/playbook.md).
 """
 
-from engine.narrative.consistency import apply_edits, check_consistency, find_claims
+from engine.narrative.consistency import check_consistency, find_claims
+from engine.narrative.edits import apply_edits
 from engine.narrative.fit import assign_personas, persona_fit
 from engine.narrative.levels import (
     LEVELS,

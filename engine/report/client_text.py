@@ -11,9 +11,7 @@ from __future__ import annotations
 import math
 import re
 
-from engine.formatting import money
-from engine.formatting import pct as fmt_pct
-from engine.narrative.text import capitalise, fmt_count, fmt_number, join_words
+from engine.formatting import approx, capitalise, integer, join_words, money, pct
 from engine.quality import NO_MONEY
 from engine.report.context import ReportContext
 from engine.results import NOISE
@@ -82,14 +80,14 @@ def value_text(value, unit: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "–"
     if unit == "days":
-        return f"{fmt_count(value)} day{'' if round(float(value)) == 1 else 's'}"
+        return f"{integer(value)} day{'' if round(float(value)) == 1 else 's'}"
     if unit == "currency":
         return money(value, 0)
     if unit == "share":
-        return fmt_pct(value)
+        return pct(value)
     if unit in ("orders", "items", "products"):
-        return f"{fmt_number(value)} {unit if float(value) != 1 else unit[:-1]}"
-    return fmt_number(value)
+        return f"{approx(value)} {unit if float(value) != 1 else unit[:-1]}"
+    return approx(value)
 
 
 def index_words(index: float) -> str:
@@ -131,11 +129,11 @@ def reading_warnings(ctx: ReportContext) -> list[str]:
                        f"({'it shifts' if one else 'they shift'} when the analysis is repeated on resampled data); "
                        f"confirm {'it' if one else 'them'} before investing heavily.")
     if ctx.n_units < SMALL_DATA_UNITS:
-        out.append(f"Only {fmt_count(ctx.n_units)} {many} were analysed, so a segment may hold just a few dozen "
+        out.append(f"Only {integer(ctx.n_units)} {many} were analysed, so a segment may hold just a few dozen "
                    f"{many}; confirm the findings on more data before acting at scale.")
     window = r.features.window_days
     if window is not None and math.isfinite(window) and window < SHORT_WINDOW_DAYS:
-        out.append(f"The data covers only {fmt_count(window)} days, so {many} who buy a few times a year may look "
+        out.append(f"The data covers only {integer(window)} days, so {many} who buy a few times a year may look "
                    "lapsed or occasional; read recency and frequency with that in mind.")
     return out
 
@@ -160,36 +158,36 @@ def actions(ctx: ReportContext) -> list[dict]:
         label = r.cluster_labels.get(c)
         persona = label.persona if label is not None else None
         recency = ctx.levels.get(c, {}).get("recency_days")
-        who = f"{fmt_count(size)} {many if size != 1 else ctx.unit_one} ({fmt_pct(share)} of {many})"
-        money_part = f", {fmt_pct(rev_share)} of revenue" if revenue else ""
+        who = f"{integer(size)} {many if size != 1 else ctx.unit_one} ({pct(share)} of {many})"
+        money_part = f", {pct(rev_share)} of revenue" if revenue else ""
         if recency is not None and (recency["level"] == "very high"
                                     or (recency["level"] == "high" and persona in WIN_BACK_PERSONAS)):
             stat, value, overall = typical(recency)
             kind, title = "win back", f"Decide on a win-back for {name}"
-            headline = (f"{fmt_count(size)} {many} whose {stat} last order was {fmt_count(value)} days before the "
+            headline = (f"{integer(size)} {many} whose {stat} last order was {integer(value)} days before the "
                         "end of the data")
-            detail = (f"{who}{money_part}; their {stat} last order was {fmt_count(value)} days before the end of the "
-                      f"data, against {fmt_count(overall)} for all {many}. Test a reactivation offer on part of them "
+            detail = (f"{who}{money_part}; their {stat} last order was {integer(value)} days before the end of the "
+                      f"data, against {integer(overall)} for all {many}. Test a reactivation offer on part of them "
                       "and roll it out only if it pays back.")
         elif revenue and index >= OVER_SHARE:
             kind, title = "protect", f"Protect {name}"
-            headline = f"{fmt_pct(rev_share)} of revenue from {fmt_pct(share)} of {many}"
-            detail = (f"{who} bring {fmt_pct(rev_share)} of revenue ({money(rev, 0)}). Give their retention and "
+            headline = f"{pct(rev_share)} of revenue from {pct(share)} of {many}"
+            detail = (f"{who} bring {pct(rev_share)} of revenue ({money(rev, 0)}). Give their retention and "
                       "service the first call on the budget: losing a few of them costs more than any other segment.")
         elif revenue and index <= UNDER_SHARE:
             kind, title = "grow", f"Grow the value of {name}"
-            headline = f"{fmt_pct(share)} of {many} but only {fmt_pct(rev_share)} of revenue"
-            detail = (f"{who} bring only {fmt_pct(rev_share)} of revenue. Use low-cost, automated offers to raise "
+            headline = f"{pct(share)} of {many} but only {pct(rev_share)} of revenue"
+            detail = (f"{who} bring only {pct(rev_share)} of revenue. Use low-cost, automated offers to raise "
                       "what they spend per order or how often they order.")
         elif revenue and index >= 1:
             kind, title = "develop", f"Develop {name}"
-            headline = f"{fmt_pct(rev_share)} of revenue from {fmt_pct(share)} of {many}"
-            detail = (f"{who} bring {fmt_pct(rev_share)} of revenue, a little more than their number. Test whether "
+            headline = f"{pct(rev_share)} of revenue from {pct(share)} of {many}"
+            detail = (f"{who} bring {pct(rev_share)} of revenue, a little more than their number. Test whether "
                       "what works for the most valuable segment also lifts them, before spending on them at scale.")
         else:
             kind, title = "keep", f"Keep {name} engaged"
-            headline = f"{fmt_pct(share)} of {many}" + (f", {fmt_pct(rev_share)} of revenue" if revenue else "")
-            detail = ((f"{who} bring {fmt_pct(rev_share)} of revenue, in line with their number" if revenue
+            headline = f"{pct(share)} of {many}" + (f", {pct(rev_share)} of revenue" if revenue else "")
+            detail = ((f"{who} bring {pct(rev_share)} of revenue, in line with their number" if revenue
                        else who) + ". Keep regular, low-cost contact and move them towards the habits of the more "
                       "valuable segments.")
         kpi = label.kpis[0] if label is not None and label.kpis else ""

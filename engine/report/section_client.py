@@ -8,8 +8,7 @@ appendix (:mod:`engine.report.section_appendix`).
 
 from __future__ import annotations
 
-from engine.formatting import pct as fmt_pct
-from engine.narrative.text import fmt_count, join_words
+from engine.formatting import integer, join_words, pct
 from engine.report import client_text as ct
 from engine.report.context import ReportContext
 from engine.results import NOISE
@@ -29,22 +28,22 @@ def build_client_summary(ctx: ReportContext) -> dict:
     objective = ctx.options.objective.strip() or (
         f"To divide {who + '’s' if who else 'the'} {many} into a few groups that behave alike, so that marketing, "
         "service and budget can be aimed at each group, and to say which groups matter most.")
-    found = [f"The {fmt_count(ctx.n_units)} {many} analysed fall into {len(ids)} segment{'s' if len(ids) != 1 else ''}"
+    found = [f"The {integer(ctx.n_units)} {many} analysed fall into {len(ids)} segment{'s' if len(ids) != 1 else ''}"
              + (f" that differ most in {join_words(_differing(ctx))}." if _differing(ctx) else ".")]
     if ids and revenue:
         top = max(ids, key=lambda c: (s.loc[c, "revenue"], -c))
-        found.append(f"{ctx.cluster_name(top)} bring the most revenue: {fmt_pct(s.loc[top, 'revenue_share'])} of it "
-                     f"from {fmt_pct(s.loc[top, 'share'])} of {many}.")
+        found.append(f"{ctx.cluster_name(top)} bring the most revenue: {pct(s.loc[top, 'revenue_share'])} of it "
+                     f"from {pct(s.loc[top, 'share'])} of {many}.")
         largest = max(ids, key=lambda c: (s.loc[c, "size"], -c))
         if largest != top:
-            found.append(f"The largest segment, {ctx.cluster_name(largest)}, is {fmt_pct(s.loc[largest, 'share'])} of "
-                         f"{many} and brings {fmt_pct(s.loc[largest, 'revenue_share'])} of revenue.")
+            found.append(f"The largest segment, {ctx.cluster_name(largest)}, is {pct(s.loc[largest, 'share'])} of "
+                         f"{many} and brings {pct(s.loc[largest, 'revenue_share'])} of revenue.")
     elif ids:
         largest = max(ids, key=lambda c: (s.loc[c, "size"], -c))
         found.append(f"Revenue is not known for this data, so segments are compared by size and behaviour; the "
-                     f"largest, {ctx.cluster_name(largest)}, is {fmt_pct(s.loc[largest, 'share'])} of {many}.")
+                     f"largest, {ctx.cluster_name(largest)}, is {pct(s.loc[largest, 'share'])} of {many}.")
     if NOISE in s.index:
-        found.append(f"{fmt_count(s.loc[NOISE, 'size'])} {many} ({fmt_pct(s.loc[NOISE, 'share'])}) fit no segment "
+        found.append(f"{integer(s.loc[NOISE, 'size'])} {many} ({pct(s.loc[NOISE, 'share'])}) fit no segment "
                      "and are reported apart as “Unassigned”.")
     actions = ct.actions(ctx)
     decisions = [{"title": a["title"], "detail": a["headline"] + "."} for a in actions[:MAX_DECISIONS]]
@@ -105,10 +104,10 @@ def build_segment_pages(ctx: ReportContext) -> dict:
     segments = []
     for c in ctx.cluster_ids():
         label = r.cluster_labels.get(c)
-        figures = [{"value": fmt_count(s.loc[c, "size"]), "label": ctx.unit_many, "note": ""},
-                   {"value": fmt_pct(s.loc[c, "share"]), "label": f"of {ctx.unit_many}", "note": ""}]
+        figures = [{"value": integer(s.loc[c, "size"]), "label": ctx.unit_many, "note": ""},
+                   {"value": pct(s.loc[c, "share"]), "label": f"of {ctx.unit_many}", "note": ""}]
         if revenue:
-            figures.append({"value": fmt_pct(s.loc[c, "revenue_share"]), "label": "of revenue", "note": ""})
+            figures.append({"value": pct(s.loc[c, "revenue_share"]), "label": "of revenue", "note": ""})
         for f in (f for f in KEY_FEATURES if f in p.features and c != NOISE):
             stat, value, overall = ct.typical(ctx.levels[c][f])
             unit = ctx.feature_unit(f)
@@ -149,9 +148,9 @@ def build_actions(ctx: ReportContext) -> dict:
     reach = sum(a["size"] for a in top)
     summary = ""
     if top:
-        summary = (f"The first {len(top)} priorities reach {fmt_count(reach)} {ctx.unit_many} "
-                   f"({fmt_pct(reach / ctx.n_units)} of all)"
-                   + (f" and {fmt_pct(sum(a['revenue_share'] for a in top))} of revenue" if revenue else "") + ".")
+        summary = (f"The first {len(top)} priorities reach {integer(reach)} {ctx.unit_many} "
+                   f"({pct(reach / ctx.n_units)} of all)"
+                   + (f" and {pct(sum(a['revenue_share'] for a in top))} of revenue" if revenue else "") + ".")
         if len(top) == 1:
             summary = summary.replace("The first 1 priorities reach", "The first priority reaches")
     return {"actions": actions, "has_revenue": revenue, "summary": summary}

@@ -12,14 +12,8 @@ import pandas as pd
 import pytest
 
 from engine.dataset import load_dataset
-from engine.roles import (
-    ROLES,
-    detect_roles,
-    looks_like_count,
-    looks_like_money,
-    measures_by_content_notes,
-    unconfirmed_names,
-)
+from engine.role_content import looks_like_count, looks_like_money
+from engine.roles import ROLES, detect_roles, measures_by_content_notes, unconfirmed_names
 from tests.engine.data_fixtures import write
 
 N_ROWS = 60

@@ -14,7 +14,8 @@ from engine.algorithms import ALGORITHMS
 from engine.compare import compare
 from engine.errors import InputError
 from engine.results import Comparison, RunResult
-from engine.selection import SelectionRule, recommend, split_modes, usability
+from engine.selection import SelectionRule, recommend, usability
+from engine.selection_stability import split_modes
 
 REPO = Path(__file__).resolve().parents[2]
 
