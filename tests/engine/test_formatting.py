@@ -168,13 +168,16 @@ def test_edited_note_says_what_was_edited(fields, expected):
 # ---- the demo report --------------------------------------------------------------
 
 
-def _body_sentences(html: str) -> dict[str, str]:
-    """Text of the paragraphs, list items, captions and headings of each section but the appendix."""
+def _body_sentences(html: str, detail: str) -> dict[str, str]:
+    """Text of the paragraphs, list items, captions and headings of each section of the report's body."""
+    from engine.report.sections import SECTIONS
+
     html = re.sub(r"<(style|svg|script)\b.*?</\1>", " ", html, flags=re.S)
     parts = re.split(r'<section[^>]*\bid="([^"]+)"[^>]*>', html)
     out = {}
     for sid, body in zip(parts[1::2], parts[2::2], strict=True):
-        if sid == "sec-appendix":
+        key = sid.removeprefix("sec-")
+        if key in SECTIONS and SECTIONS[key].part(detail) != "body":
             continue
         pieces = re.findall(r"<(p|li|figcaption|h[1-6])\b[^>]*>(.*?)</\1>", body, flags=re.S)
         text = " ".join(html_lib.unescape(re.sub(r"<[^>]+>", " ", inner)) for _, inner in pieces)
@@ -183,14 +186,17 @@ def _body_sentences(html: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_demo_report_body_has_no_missing_markers_or_internal_keys(demo_result):
+@pytest.mark.parametrize("detail", ["client", "full"])
+def test_demo_report_body_has_no_missing_markers_or_internal_keys(demo_result, detail):
     from engine.report import render_html
 
     labels, _ = apply_edits(demo_result.cluster_labels, {
         0: LabelSpec(name="Top spenders", strategies=["Invite them to the loyalty tier."])})
     edited = dataclasses.replace(demo_result, cluster_labels=labels)
-    sections = _body_sentences(render_html(edited))
-    assert "sec-executive_summary" in sections and any(s.startswith("segment-") for s in sections)
+    options = dataclasses.replace(demo_result.project.report, detail=detail)
+    sections = _body_sentences(render_html(edited, options), detail)
+    summary = "sec-client_summary" if detail == "client" else "sec-executive_summary"
+    assert summary in sections and "sec-appendix_method" not in sections
     feature_keys = [k for k in demo_result.profile.features if "_" in k]
     assert feature_keys  # the demo clusters on recency_days, tenure_days, ...
     for sid, text in sections.items():
@@ -202,6 +208,9 @@ def test_demo_report_body_has_no_missing_markers_or_internal_keys(demo_result):
         for key in ALGORITHMS:
             assert not re.search(rf"\b{re.escape(key)}\b", text), (sid, key)
         assert not re.search(r"\b(clustering|features|report|data|labels)\.[a-z_]+", text), sid
+    if detail == "client":
+        assert "Top spenders" in " ".join(sections.values())
+        return
     segment = sections["segment-0"]
     assert "Top spenders" in segment
     assert "name and strategies edited by the analyst" in segment
