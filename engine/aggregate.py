@@ -1,7 +1,9 @@
 """Customer features from transaction lines: vectorised group-bys over canonical columns.
 
-Used by :mod:`engine.features`, which owns the catalogue (names, labels, which
-are skewed). Conventions: the reference date is the day after the last date in
+Runs the catalogue (:mod:`engine.catalogue`: one entry per feature, with its
+requirements and its computation) over one :class:`CustomerLines`, which
+groups the lines by customer once and keeps the aggregates several features
+share. Used by :mod:`engine.features`. Conventions: the reference date is the day after the last date in
 the data unless ``as_of`` is given; return lines (``is_return``) count in
 monetary and total_quantity (netted out) but never as orders or purchases;
 orders are distinct order ids, else distinct purchase timestamps, else lines.
@@ -10,15 +12,17 @@ orders are distinct order ids, else distinct purchase timestamps, else lines.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from engine.catalogue import FEATURES, SHARE_PREFIX
 from engine.errors import InputError
-from engine.results import Dataset
+from engine.results import Dataset, FeatureDef
 
 MAX_CATEGORY_SHARES = 20  # categories beyond the top 20 by spend are pooled as "Other"
-SHARE_PREFIX = "share_"
 
 
 def no_customer_id_error() -> InputError:
@@ -117,11 +121,151 @@ class _Groups:
         return ufunc.reduceat(values[self.order], self.starts)
 
 
-def _first_per_customer(values: pd.Series, codes: np.ndarray, n: int) -> pd.Series:
-    return values.reset_index(drop=True).groupby(codes).first().reindex(range(n))
+class CustomerLines:
+    """The transaction lines of one aggregation, grouped by customer once.
+
+    This is what a catalogue entry's ``compute`` receives. Aggregates several
+    features share (orders, purchase days, purchase revenue, ...) are properties
+    computed on first use and then kept, so each is computed once however many
+    features read it. Per-customer values are arrays in ``ids`` order (``ids``:
+    the customer ids as text, sorted); ``present`` lists the canonical columns
+    with data. Returns are netted out of sums over all lines (``total``) but never
+    count as purchases (``buy``).
+    """
+
+    def __init__(self, dataset: Dataset, tx: pd.DataFrame, present: set[str], as_of):
+        self.dataset, self.tx, self.present, self.as_of = dataset, tx, present, as_of
+        self.codes, self.ids = pd.factorize(tx["customer_id"].astype("str"), sort=True)
+        self.n = len(self.ids)
+        self.buy = _purchase_mask(tx)
+        self._numbers: dict[str, np.ndarray] = {}
+
+    @cached_property
+    def groups(self) -> _Groups:
+        return _Groups(self.codes, self.n)
+
+    def number(self, column: str) -> np.ndarray:
+        """The column as float64 per line, missing or unreadable as 0 (kept after the first call)."""
+        if column not in self._numbers:
+            self._numbers[column] = np.nan_to_num(pd.to_numeric(self.tx[column], errors="coerce")
+                                                  .to_numpy(dtype="float64"))
+        return self._numbers[column]
+
+    def total(self, values: np.ndarray, purchases_only: bool = False) -> np.ndarray:
+        """Sum of ``values`` per customer, over purchase lines only or over every line (returns netted out)."""
+        if purchases_only:
+            return np.bincount(self.codes[self.buy], values[self.buy], minlength=self.n)
+        return np.bincount(self.codes, values, minlength=self.n)
+
+    def distinct(self, keys: np.ndarray, lines: np.ndarray) -> np.ndarray:
+        """Number of distinct non-negative integer ``keys`` per customer among the ``lines`` (a mask)."""
+        return _distinct_per_customer(self.codes[lines], keys, self.n)
+
+    def first(self, values: pd.Series) -> pd.Series:
+        """The first non-missing value per customer (NaN when none), in ``ids`` order."""
+        return values.reset_index(drop=True).groupby(self.codes).first().reindex(range(self.n))
+
+    @cached_property
+    def order_key(self) -> np.ndarray:
+        """Order of each line: its order id, else its timestamp (lines without either: one shared key)."""
+        tx, present = self.tx, self.present
+        if "order_id" in present:  # lines without an order id fall back to their timestamp
+            key = pd.factorize(tx["order_id"])[0]
+            if "date" in present and (key < 0).any():
+                key = np.where(key < 0, key.max() + 1 + pd.factorize(tx["date"])[0], key)
+        elif "date" in present:
+            key = pd.factorize(tx["date"])[0]
+        else:
+            key = np.arange(len(tx))
+        return np.where(key < 0, key.max() + 1, key)
+
+    @cached_property
+    def frequency(self) -> np.ndarray:
+        """Distinct orders per customer, return lines excluded."""
+        return _distinct_per_customer(self.codes[self.buy], self.order_key[self.buy], self.n)
+
+    @cached_property
+    def orders(self) -> np.ndarray:
+        """``frequency`` with NaN for customers without a purchase (a divisor)."""
+        return np.where(self.frequency > 0, self.frequency, np.nan)
+
+    @cached_property
+    def purchase_revenue(self) -> np.ndarray:
+        return self.total(self.number("amount"), purchases_only=True)
+
+    @cached_property
+    def items(self) -> np.ndarray:
+        """Items bought (purchase lines' quantity) per customer."""
+        return self.total(self.number("quantity"), purchases_only=True)
+
+    @cached_property
+    def day(self) -> np.ndarray:
+        """Calendar day number of each line's date (NaN when missing)."""
+        return _day_numbers(self.tx["date"])
+
+    @cached_property
+    def reference(self) -> float:
+        """The reference day: the day after the last date in the data, unless ``as_of``."""
+        return _reference_day(self.day, self.as_of)
+
+    @cached_property
+    def first_day(self) -> np.ndarray:
+        """Day of each customer's first purchase (NaN without one)."""
+        return self.groups.reduce(self._buy_day, np.fmin)
+
+    @cached_property
+    def last_day(self) -> np.ndarray:
+        """Day of each customer's last purchase (NaN without one)."""
+        return self.groups.reduce(self._buy_day, np.fmax)
+
+    @cached_property
+    def _buy_day(self) -> np.ndarray:
+        return np.where(self.buy, self.day, np.nan)
+
+    @cached_property
+    def purchase_days(self) -> np.ndarray:
+        """Distinct calendar days with a purchase, per customer."""
+        valid = self.buy & ~np.isnan(self.day)
+        return self.distinct((self.day[valid] - np.nanmin(self.day)).astype("int64"), valid)
+
+    @cached_property
+    def signup_day(self) -> np.ndarray:
+        """Signup day per customer: the earliest on its lines, else the customers table (NaN when unknown)."""
+        tx = self.tx
+        if "signup_date" not in self.present:
+            return np.full(self.n, np.nan)
+        if "signup_date" in tx and tx["signup_date"].notna().any():
+            return self.groups.reduce(_day_numbers(tx["signup_date"]), np.fmin)
+        return _day_numbers(self._from_customers("signup_date"))
+
+    def customer_attribute(self, column: str) -> pd.Series | None:
+        """A customer attribute: its first value on the lines, else the customers table (None when neither)."""
+        tx, customers = self.tx, self.dataset.customers
+        if column in tx and tx[column].notna().any():
+            return self.first(tx[column])
+        return self._from_customers(column) if customers is not None and column in customers else None
+
+    def _from_customers(self, column: str) -> pd.Series:
+        """``column`` of the customers table per customer, in ``ids`` order (the first row of a repeated id)."""
+        source = self.dataset.customers[column]
+        source = source[~source.index.duplicated()]
+        return source.set_axis(source.index.astype("str")).reindex(self.ids)
 
 
-def aggregate_transactions(dataset: Dataset, as_of) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+def computable(feature: FeatureDef, present: set[str]) -> bool:
+    """Whether the data has every canonical column ``feature`` needs (its requirements)."""
+    return feature.compute is not None and all(column in present for column in feature.needs)
+
+
+def aggregate_transactions(dataset: Dataset, as_of, features: Iterable[FeatureDef] | None = None
+                           ) -> tuple[pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+    """Every computable catalogue feature (or only ``features``) per customer, attributes and category shares.
+
+    Returns ``(table, attributes, category_shares)`` as
+    :func:`engine.features.customer_features` documents. Each feature is its
+    catalogue entry's ``compute`` over one :class:`CustomerLines`; entries whose
+    requirements the data does not meet are left out.
+    """
     tx = dataset.transactions
     present = present_columns(dataset)
     if "customer_id" not in present:
@@ -129,79 +273,33 @@ def aggregate_transactions(dataset: Dataset, as_of) -> tuple[pd.DataFrame, pd.Da
     tx = tx[tx["customer_id"].notna()]
     if tx.empty:
         return pd.DataFrame(index=pd.Index([], name="customer_id", dtype="str")), None, None
-    codes, ids = pd.factorize(tx["customer_id"].astype("str"), sort=True)
-    n = len(ids)
-    groups = _Groups(codes, n)
-    buy = _purchase_mask(tx)
-    numbers = {c: np.nan_to_num(pd.to_numeric(tx[c], errors="coerce").to_numpy(dtype="float64"))
-               for c in ("amount", "quantity") if c in present}
-    out: dict[str, np.ndarray] = {}
-
-    if "order_id" in present:  # lines without an order id fall back to their timestamp
-        order_key = pd.factorize(tx["order_id"])[0]
-        if "date" in present and (order_key < 0).any():
-            order_key = np.where(order_key < 0, order_key.max() + 1 + pd.factorize(tx["date"])[0], order_key)
-    elif "date" in present:
-        order_key = pd.factorize(tx["date"])[0]
-    else:
-        order_key = np.arange(len(tx))
-    order_key = np.where(order_key < 0, order_key.max() + 1, order_key)
-    frequency = _distinct_per_customer(codes[buy], order_key[buy], n)
+    lines = CustomerLines(dataset, tx, present, as_of)
+    if "date" in present:
+        lines.reference  # noqa: B018  (a bad as_of is refused whichever features are asked for)
+    index = pd.Index(lines.ids, name="customer_id")
+    numeric: dict[str, np.ndarray] = {}
+    categorical: dict[str, np.ndarray] = {}
     with np.errstate(divide="ignore", invalid="ignore"):
-        orders = np.where(frequency > 0, frequency, np.nan)
-        if "date" in present:
-            day = _day_numbers(tx["date"])
-            reference = _reference_day(day, as_of)
-            buy_day = np.where(buy, day, np.nan)
-            last_day = groups.reduce(buy_day, np.fmax)
-            first_day = groups.reduce(buy_day, np.fmin)
-            out["recency_days"] = reference - last_day
-        out["frequency"] = frequency
-        if "amount" in present:
-            amount = numbers["amount"]
-            purchase_revenue = np.bincount(codes[buy], amount[buy], minlength=n)
-            out["monetary"] = np.bincount(codes, amount, minlength=n)
-        if "quantity" in present:
-            quantity = numbers["quantity"]
-            items = np.bincount(codes[buy], quantity[buy], minlength=n)
-            out["total_quantity"] = np.bincount(codes, quantity, minlength=n)
-        if "amount" in present:
-            out["avg_order_value"] = purchase_revenue / orders
-        if {"amount", "quantity"} <= present:
-            out["avg_unit_price"] = np.where(items > 0, purchase_revenue / items, np.nan)
-        if "quantity" in present:
-            out["avg_items_per_order"] = items / orders
-        if "date" in present:
-            signup = _signup_days(dataset, tx, groups, ids) if "signup_date" in present else np.full(n, np.nan)
-            start = np.fmin(signup, first_day)  # the earlier: some customers buy before they sign up
-            out["tenure_days"] = np.clip(reference - start, 0, None)
-            valid = buy & ~np.isnan(day)
-            purchase_days = _distinct_per_customer(codes[valid], (day[valid] - np.nanmin(day)).astype("int64"), n)
-            gap = np.where(purchase_days >= 2, (last_day - first_day) / (purchase_days - 1), np.nan)
-            typical_gap = np.nanmedian(gap) if (purchase_days >= 2).any() else 0.0
-            single = purchase_days == 1
-            gap[single] = np.maximum(out["recency_days"][single], typical_gap)
-            out["mean_days_between_orders"] = gap
-    if "product_id" in present:
-        valid = buy & tx["product_id"].notna().to_numpy()
-        out["distinct_products"] = _distinct_per_customer(
-            codes[valid], pd.factorize(tx["product_id"][valid])[0], n)
-    table = pd.DataFrame(out, index=pd.Index(ids, name="customer_id"))
+        for feature in (FEATURES.values() if features is None else features):
+            if not computable(feature, present):
+                continue
+            values = feature.compute(lines)
+            if values is None:
+                continue
+            if isinstance(values, pd.Series) and not isinstance(values.index, pd.RangeIndex):
+                values = values.reindex(index)  # a Series by customer id
+            if feature.unit == "category":
+                categorical[feature.name] = np.asarray(values)
+            else:
+                numeric[feature.name] = np.asarray(values, dtype="float64")
+    table = pd.DataFrame(numeric, index=index)
     category_shares = None
     if {"amount", "category"} <= present:
         names = category_names(tx)
-        category_shares = _category_shares(tx, codes, ids, buy, names)
+        category_shares = _category_shares(tx, lines.codes, lines.ids, lines.buy, names)
         table = table.join(category_shares.rename(columns=names))
-    return table, _attributes(dataset, tx, codes, ids), category_shares
-
-
-def _signup_days(dataset: Dataset, tx: pd.DataFrame, groups: _Groups, ids: pd.Index) -> np.ndarray:
-    if "signup_date" in tx and tx["signup_date"].notna().any():
-        return groups.reduce(_day_numbers(tx["signup_date"]), np.fmin)
-    signup = dataset.customers["signup_date"]
-    signup = signup[~signup.index.duplicated()]
-    signup.index = signup.index.astype("str")
-    return _day_numbers(signup.reindex(ids))
+    attributes = pd.DataFrame(categorical, index=index) if categorical else None
+    return table, attributes, category_shares
 
 
 def _category_shares(tx: pd.DataFrame, codes: np.ndarray, ids: pd.Index, buy: np.ndarray,
@@ -220,17 +318,3 @@ def _category_shares(tx: pd.DataFrame, codes: np.ndarray, ids: pd.Index, buy: np
     totals = spend.sum(axis=1, keepdims=True)
     shares = np.divide(spend, totals, out=np.zeros_like(spend), where=totals > 0)
     return pd.DataFrame(shares, index=pd.Index(ids, name="customer_id"), columns=categories)
-
-
-def _attributes(dataset: Dataset, tx: pd.DataFrame, codes: np.ndarray, ids: pd.Index) -> pd.DataFrame | None:
-    """Region per customer: its first value on the lines, else the customers table."""
-    if "region" in tx and tx["region"].notna().any():
-        region = _first_per_customer(tx["region"], codes, len(ids))
-    elif dataset.customers is not None and "region" in dataset.customers:
-        source = dataset.customers["region"]
-        source = source[~source.index.duplicated()]
-        source.index = source.index.astype("str")
-        region = source.reindex(ids)
-    else:
-        return None
-    return pd.DataFrame({"region": region.to_numpy()}, index=pd.Index(ids, name="customer_id"))

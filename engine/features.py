@@ -1,7 +1,9 @@
-"""The customer-feature catalogue and the feature matrix clustering runs on.
+"""The feature matrix clustering runs on, and which customer features the data offers.
 
 Customer features are aggregates of the canonical transaction lines (see
-``engine.results.CANONICAL_COLUMNS``), computed with vectorised group-bys. Two
+``engine.results.CANONICAL_COLUMNS``): one entry each in the catalogue
+(:mod:`engine.catalogue`), computed with vectorised group-bys
+(:mod:`engine.aggregate`). Two
 conventions matter for every number the report quotes:
 
 * the reference date ("as of") is the day after the last date in the data, not
@@ -19,64 +21,21 @@ import numpy as np
 import pandas as pd
 
 from engine.aggregate import (
-    SHARE_PREFIX,
     aggregate_transactions,
     category_names,
+    computable,
     no_customer_id_error,
     present_columns,
 )
+from engine.catalogue import DEFAULT_CUSTOMER_FEATURES, FEATURES, feature_def, is_categorical
 from engine.errors import InputError
 from engine.project import FeatureSpec
-from engine.results import Dataset, FeatureDef, FeatureMatrix
+from engine.results import Dataset, FeatureMatrix
 from engine.scaling import apply_log, auto_log, fill_missing, scale
 
-FEATURES: dict[str, FeatureDef] = {
-    f.name: f
-    for f in (
-        FeatureDef("recency_days", "Recency", "Days from the last purchase to the reference date "
-                   "(the day after the last date in the data, unless given).", "days", True,
-                   ("customer_id", "date")),
-        FeatureDef("frequency", "Frequency", "Distinct orders, return lines excluded (order id, else purchase "
-                   "timestamp, else line).", "orders", True, ("customer_id",), additive=True),
-        FeatureDef("monetary", "Monetary", "Net revenue: purchases minus returns.", "currency", True,
-                   ("customer_id", "amount"), additive=True),
-        FeatureDef("total_quantity", "Total quantity", "Items bought minus items returned.", "items", True,
-                   ("customer_id", "quantity"), additive=True),
-        FeatureDef("avg_order_value", "Average order value", "Revenue of purchase lines divided by orders.",
-                   "currency", True, ("customer_id", "amount")),
-        FeatureDef("avg_unit_price", "Average unit price", "Price paid per item, weighted by quantity "
-                   "(purchase revenue / purchased items).", "currency", True, ("customer_id", "quantity", "amount")),
-        FeatureDef("avg_items_per_order", "Items per order", "Purchased items divided by orders.", "items", True,
-                   ("customer_id", "quantity"), additive=True),
-        FeatureDef("tenure_days", "Tenure", "Days from the earlier of signup and first purchase to the reference date.",
-                   "days", False, ("customer_id", "date")),
-        FeatureDef("mean_days_between_orders", "Days between orders", "Mean gap between distinct purchase days; "
-                   "with a single purchase day: the longer of the days since it and the median gap of repeat "
-                   "customers.", "days", True, ("customer_id", "date")),
-        FeatureDef("distinct_products", "Distinct products", "Different products bought.", "products", True,
-                   ("customer_id", "product_id")),
-        FeatureDef("region", "Region", "Customer's region or country (a profile attribute, not clustered on).",
-                   "category", False, ("customer_id", "region")),
-    )
-}
-CATEGORICAL_FEATURES = ("region",)
-DEFAULT_CUSTOMER_FEATURES = (
-    "recency_days", "frequency", "monetary", "avg_items_per_order", "avg_unit_price", "tenure_days",
-)
 _ID_NAME = re.compile(r"(^|[_\s\-.])(id|key|code|no|nr|number|zip|postcode)$|[a-z](ID|Id)$|^(id|index)$|^unnamed",
                       re.IGNORECASE)
 _ID_ROLES = ("customer_id", "order_id", "product_id")
-
-
-def feature_def(name: str) -> FeatureDef | None:
-    """Catalogue entry for ``name``, including the data-dependent ``share_<Category>`` features."""
-    if name in FEATURES:
-        return FEATURES[name]
-    if name.startswith(SHARE_PREFIX):
-        category = name[len(SHARE_PREFIX):].replace("_", " ")
-        return FeatureDef(name, f"Share of spend: {category}", f"Part of purchase revenue spent on {category}.",
-                          "share", False, ("customer_id", "amount", "category"))
-    return None
 
 
 def customer_features(
@@ -106,10 +65,7 @@ def available_features(dataset: Dataset, unit: str) -> list[str]:
     if dataset.shape == "customer_table" or dataset.transactions is None:
         return list(_customer_table(dataset)[0].columns)
     present = present_columns(dataset)
-    names = [
-        f.name for f in FEATURES.values()
-        if f.name not in CATEGORICAL_FEATURES and all(col in present for col in f.needs)
-    ]
+    names = [f.name for f in FEATURES.values() if not is_categorical(f.name) and computable(f, present)]
     if {"amount", "category"} <= present:
         names += list(category_names(dataset.transactions).values())
     return names
@@ -279,7 +235,7 @@ def _check_selected(selected: list[str], available: list[str], unit: str) -> Non
     for name in selected:
         if name in available:
             continue
-        if name in CATEGORICAL_FEATURES and unit == "customer":
+        if is_categorical(name) and unit == "customer":
             raise InputError(
                 f"Feature {name!r} is a category shown in the cluster profiles, not a number to cluster on; "
                 "remove it from features.selected.", field="features.selected",

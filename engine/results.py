@@ -18,8 +18,9 @@ Stage order (one direction only)::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -123,8 +124,10 @@ class FeatureDef:
     description: str  # one line
     unit: str  # "days", "orders", "currency", "items", "share", ...
     skewed: bool = False  # heavy right tail: log1p by default
-    needs: tuple[str, ...] = ()  # canonical columns required
+    needs: tuple[str, ...] = ()  # canonical columns required: where the feature is offered and computed
     additive: bool = False  # a cluster total means something (revenue, orders, items; not days or prices)
+    # per-customer values from an engine.aggregate.CustomerLines (None: computed as a family, e.g. shares)
+    compute: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
