@@ -6,6 +6,9 @@ gets ``PALETTE[c]``, noise is grey and called "Unassigned".
 
 from __future__ import annotations
 
+import json
+import textwrap
+
 from engine import vegalite as vl
 from engine.profiles import cluster_name
 from engine.results import NOISE
@@ -18,6 +21,7 @@ PALETTE = (
     "#a0cbe8", "#ffbe7d", "#ff9d9a", "#86bcb6", "#8cd17d", "#f1ce63", "#d4a6c8", "#fabfd2", "#d7b5a6", "#79706e",
 )
 NOISE_COLOR = "#c7c7c7"
+LABEL_LINE_CHARS = 16  # segment names longer than this are wrapped onto several lines on axes and legends
 ALGORITHM_PALETTE = ("#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6", "#843c0c", "#7f7f7f")
 
 
@@ -42,12 +46,37 @@ def _annotated_cells(position: dict, color: dict, text_format: str, font_size: i
     ]
 
 
-def _category_axis(names: list[str], limit: int = 140) -> dict:
-    """Horizontal labels when they fit side by side, slanted otherwise (long segment names overlap)."""
-    fits = len(names) <= 6 and max((len(n) for n in names), default=0) * 6 * len(names) <= WIDTH - 40
-    if fits:
-        return {"labelAngle": 0, "labelLimit": limit}
-    return {"labelAngle": -30, "labelAlign": "right", "labelLimit": limit}
+def wrapped_lines(name: str, width: int = LABEL_LINE_CHARS) -> list[str]:
+    """A label cut at spaces into lines of at most ``width`` characters (a longer word gets a line of its own)."""
+    return textwrap.wrap(str(name), width, break_long_words=False) or [str(name)]
+
+
+def wrap_label_expr(names, width: int = LABEL_LINE_CHARS) -> str | None:
+    """A Vega ``labelExpr`` that prints each long name on several lines (None when every name fits on one).
+
+    The lines are looked up in a JSON object literal keyed by the name, so segment
+    names reach the expression as quoted strings, never as code.
+    """
+    mapping = {str(n): lines for n in names if len(lines := wrapped_lines(n, width)) > 1}
+    if not mapping:
+        return None
+    return f"{json.dumps(mapping, ensure_ascii=True)}[datum.label] || datum.label"
+
+
+def _category_axis(names: list[str], limit: int = 140, width: int = WIDTH - 80) -> dict:
+    """Horizontal labels, wrapped onto several lines, when they fit side by side; slanted otherwise.
+
+    ``width`` is the plot's width in px; a label may use its share of it (about 6 px per character).
+    """
+    names = [str(n) for n in names]
+    if names:
+        chars = max(6, min(LABEL_LINE_CHARS + 4, int(width / len(names) / 6.2)))
+        lines = [wrapped_lines(n, chars) for n in names]
+        if len(names) <= 8 and all(len(x) <= 4 and max(map(len, x)) <= chars for x in lines):
+            axis = {"labelAngle": 0, "labelLimit": max(limit, int(width / len(names)))}
+            expr = wrap_label_expr(names, chars)
+            return {**axis, "labelExpr": expr, "labelLineHeight": 11} if expr else axis
+    return {"labelAngle": -30, "labelAlign": "right", "labelLimit": max(limit, 300)}
 
 
 def _percent(share: float) -> str:
@@ -81,7 +110,9 @@ def _display_names(ids: list[int], names: dict[int, str] | None) -> dict[int, st
 
 def _cluster_color_encoding(display: dict[int, str], legend: bool = True) -> dict:
     scale = {"domain": list(display.values()), "range": [cluster_color(c) for c in display]}
-    return vl.nominal("cluster", scale=scale, title="Cluster", legend={} if legend else None)
+    expr = wrap_label_expr(display.values(), LABEL_LINE_CHARS + 6) if legend else None
+    shown = ({"labelExpr": expr, "labelLimit": 220} if expr else {}) if legend else None
+    return vl.nominal("cluster", scale=scale, title="Cluster", legend=shown)
 
 
 def _title(text: str, subtitle: str) -> dict:

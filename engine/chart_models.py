@@ -21,13 +21,15 @@ from engine.chart_base import (
 )
 from engine.results import NOISE, Stability
 
+THRESHOLD_LABEL_WIDTH = 100  # px right of the stability plot for the labels of its reference lines
+
 
 def metric_vs_k_chart(
     comparison_table: pd.DataFrame,
     metrics=("davies_bouldin", "silhouette", "calinski_harabasz", "inertia"),
     algorithm_labels: dict[str, str] | None = None,
 ) -> dict:
-    """One small panel per metric, one line per algorithm over k; failed runs left out.
+    """One small panel per metric, one line per algorithm over k; failed runs left out (the subtitle counts them).
 
     Runs without a requested k (density methods) are drawn as single diamonds
     at the number of clusters they found. All panels read one dataset and
@@ -36,7 +38,9 @@ def metric_vs_k_chart(
     from engine.metrics import METRICS
 
     table = comparison_table
+    n_failed = 0
     if "status" in table.columns:
+        n_failed = int((table["status"] == "failed").sum())
         table = table[table["status"] != "failed"]
     if table.empty or "algorithm" not in table.columns:
         return _message_chart("Model comparison", "No successful runs to compare.")
@@ -85,12 +89,14 @@ def metric_vs_k_chart(
         })
     if not panels:
         return _message_chart("Model comparison", "No successful runs to compare.")
+    failed = (f"{n_failed} failed run{'' if n_failed == 1 else 's'} left out." if n_failed else "")
     if single:
-        title, subtitle = f"{algorithms[0]}: quality by number of clusters", "Failed runs are left out."
+        title, subtitle = f"{algorithms[0]}: quality by number of clusters", failed
     else:
-        title, subtitle = "Model comparison by number of clusters", "One line per algorithm; failed runs are left out."
+        title = "Model comparison by number of clusters"
+        subtitle = "One line per algorithm" + (f"; {failed}" if failed else ".")
     if (~base["swept"]).any():
-        subtitle += " Diamonds: density methods, at the number of clusters they found."
+        subtitle = (subtitle + " Diamonds: density methods, at the number of clusters they found.").strip()
     return vl.spec(
         _title(title, subtitle), {"runs": rows},
         concat=panels, columns=2, resolve={"scale": {"y": "independent", "color": "shared"}},
@@ -109,6 +115,7 @@ def stability_chart(stability: Stability, names: dict[int, str] | None = None) -
         for c in ids
     ]
     thresholds = [{"y": 0.6, "label": "0.60: fragile below"}, {"y": 0.75, "label": "0.75: solid above"}]
+    plot_width = WIDTH - 80 - THRESHOLD_LABEL_WIDTH
     order = [display[c] for c in ids]
     subtitle = (f"Best-match Jaccard over {stability.n_resamples} bootstrap resamples; "
                 f"adjusted Rand index {stability.ari_mean:.2f} ± {stability.ari_std:.2f}")
@@ -116,17 +123,18 @@ def stability_chart(stability: Stability, names: dict[int, str] | None = None) -
         _title("Cluster stability", subtitle), {"clusters": rows, "thresholds": thresholds},
         layer=[
             {"data": {"name": "clusters"}, "mark": {"type": "bar", "size": 28}, "encoding": {
-                "x": vl.nominal("cluster", sort=order, title=None, axis=_category_axis(order)),
+                "x": vl.nominal("cluster", sort=order, title=None, axis=_category_axis(order, width=plot_width)),
                 "y": vl.quantitative("jaccard", title="Mean Jaccard similarity", scale={"domain": [0, 1]}),
                 "color": _cluster_color_encoding(display, legend=False),
                 "tooltip": [vl.nominal("cluster"), vl.quantitative("jaccard"), vl.nominal("verdict")],
             }},
             {"data": {"name": "thresholds"}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#666"},
              "encoding": {"y": vl.quantitative("y")}},
+            # Labels to the right of the plot, level with their line: inside, they overprinted the last bar.
             {"data": {"name": "thresholds"},
-             "mark": {"type": "text", "align": "right", "dy": -5, "fontSize": 9, "color": "#444"},
-             "encoding": {"x": {"value": WIDTH - 80}, "y": vl.quantitative("y"), "text": vl.nominal("label")}},
+             "mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4, "fontSize": 9, "color": "#444"},
+             "encoding": {"x": {"value": plot_width}, "y": vl.quantitative("y"), "text": vl.nominal("label")}},
         ],
-        width=WIDTH - 80, height=220,
+        width=plot_width, height=220,
     )
 

@@ -14,12 +14,15 @@ and the palette and spec helpers in engine.chart_base. All are importable from h
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
 from engine import vegalite as vl
 from engine.chart_base import (  # noqa: F401  (the public names stay importable from engine.charts)
     ALGORITHM_PALETTE,
+    LABEL_LINE_CHARS,
     MAX_ROWS,
     NOISE_COLOR,
     PALETTE,
@@ -32,6 +35,7 @@ from engine.chart_base import (  # noqa: F401  (the public names stay importable
     _percent,
     _title,
     cluster_color,
+    wrap_label_expr,
 )
 from engine.chart_features import CORRELATION_MAX_FEATURES, correlation_chart, distribution_chart  # noqa: F401
 from engine.chart_models import metric_vs_k_chart, stability_chart  # noqa: F401
@@ -110,13 +114,25 @@ def sizes_chart(profile: Profile, names: dict[int, str] | None = None) -> dict:
     )
 
 
+# Level colours, very low .. very high: the same five words the tables and the narrative use.
+LEVEL_COLORS = ("#2f6497", "#a9c9e3", "#eeeeee", "#f6b26b", "#b45309")
+
+
 def heatmap_chart(
     profile: Profile,
     names: dict[int, str] | None = None,
     features: list[str] | None = None,
     labels: dict[str, str] | None = None,
 ) -> dict:
-    """Standardized cluster means (z-scores) as a diverging heatmap with the values written in."""
+    """Each cluster's level on each feature, coloured by the level word, with the number behind it written in.
+
+    The levels are :func:`engine.narrative.levels.feature_levels`, the ones the tables
+    and the narrative print: skewed money and count features compare the cluster
+    median with the overall median (the cell shows the ratio, "0.45×"), the other
+    features compare means in standard deviations ("+0.53 sd").
+    """
+    from engine.narrative.levels import LEVELS, feature_levels
+
     features = list(features) if features is not None else list(profile.features)
     missing = [f for f in features if f not in profile.standardized.columns]
     if missing:
@@ -124,27 +140,50 @@ def heatmap_chart(
     labels = {**profile.feature_labels, **(labels or {})}
     ids = [int(c) for c in profile.standardized.index]
     display = _display_names(ids, names)
-    rows = [
-        {"cluster": display[c], "feature": labels.get(f, f), "value": round(float(profile.standardized.loc[c, f]), 2)}
-        for c in ids for f in features
-    ]
-    limit = float(min(3.0, max(1.0, max((abs(r["value"]) for r in rows), default=1.0))))
+    levels = feature_levels(profile).set_index(["cluster", "feature"])
+    rows = []
+    for c in ids:
+        for f in features:
+            row = levels.loc[(c, f)]
+            rows.append({"cluster": display[c], "feature": labels.get(f, f), "level": row["level"],
+                         "value": round(float(row["score"]), 3), "text": level_number(row["basis"], row["ratio"], row["z"]),
+                         "basis": "median ratio" if row["basis"] == "median ratio" else "sd from the mean"})
     slanted = len(features) > 4
     position = {
         "x": vl.nominal("feature", sort=[labels.get(f, f) for f in features], title=None,
                       axis={"labelAngle": -35 if slanted else 0, "labelAlign": "left" if slanted else "center",
                             "labelLimit": 120, "orient": "top"}),
-        "y": vl.nominal("cluster", sort=[display[c] for c in ids], title=None, axis={"labelLimit": 160}),
+        "y": vl.nominal("cluster", sort=[display[c] for c in ids], title=None, axis=_row_axis(display.values())),
     }
     unit = "customer" if profile.unit == "customer" else "row"
-    subtitle = f"Cluster mean minus overall mean, in standard deviations (0 = the average {unit}); colours capped at ±{limit:g}"
+    subtitle = [f"Level against all {unit}s, in the words the tables use. Numbers: median ÷ overall median (×)",
+                "for skewed money and count features, difference of means in standard deviations (sd) for the rest."]
+    color = vl.nominal("level", title="Level", sort=list(LEVELS),
+                       scale={"domain": list(LEVELS), "range": list(LEVEL_COLORS)}, legend={"orient": "right"})
+    dark = " || ".join(f"datum.level == {json.dumps(word)}" for word in (LEVELS[0], LEVELS[-1]))
     return vl.spec(
         _title("How each cluster differs from the average", subtitle), {"cells": rows}, data={"name": "cells"},
-        layer=_annotated_cells(
-            position, vl.quantitative("value", title="SD from mean",
-                                    scale={"scheme": "blueorange", "domain": [-limit, limit], "domainMid": 0, "clamp": True}),
-            text_format="+.2f", font_size=10, white_above=0.65 * limit,
-        ),
+        layer=[
+            {"mark": {"type": "rect", "stroke": "white", "strokeWidth": 1}, "encoding": {
+                **position, "color": color,
+                "tooltip": [vl.nominal("cluster"), vl.nominal("feature"), vl.nominal("level"), vl.nominal("text", title="number"),
+                            vl.nominal("basis")]}},
+            {"mark": {"type": "text", "fontSize": 10}, "encoding": {
+                **position, "text": vl.nominal("text"),
+                "color": {"condition": {"test": dark, "value": "white"}, "value": "#222"}}},
+        ],
         width=min(WIDTH - 140, 70 * len(features)), height=28 * max(1, len(ids)),
     )
 
+
+def level_number(basis: str, ratio: float, z: float) -> str:
+    """The number behind a level, short: "0.45×" (median ratio) or "+0.53 sd" (true minus sign)."""
+    if basis == "median ratio":
+        return f"{ratio:.2f}×" if np.isfinite(ratio) else "–"
+    return f"{z:+.2f} sd".replace("-", "\u2212")
+
+
+def _row_axis(names) -> dict:
+    """Row labels (segment names) left of a heatmap, wrapped onto several lines when long."""
+    expr = wrap_label_expr(names, LABEL_LINE_CHARS + 8)
+    return {"labelLimit": 170, **({"labelExpr": expr, "labelLineHeight": 11} if expr else {})}
