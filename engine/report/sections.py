@@ -267,6 +267,7 @@ def build_report(ctx: ReportContext) -> dict:
     for section in selected_sections(ctx.options.sections):
         if section.numbered:
             number += 1
+        ctx.section = section.key  # charts drawn by the builder are filed under its section
         data = section.builder(ctx)
         sections.append({
             "key": section.key, "title": section.title, "template": section.template,
