@@ -47,7 +47,7 @@ FEATURES: dict[str, FeatureDef] = {
         FeatureDef("avg_unit_price", "Average unit price", "Price paid per item, weighted by quantity "
                    "(purchase revenue / purchased items).", "currency", True, ("customer_id", "quantity", "amount")),
         FeatureDef("avg_items_per_order", "Items per order", "Purchased items divided by orders.", "items", True,
-                   ("customer_id", "quantity"), additive=True),
+                   ("customer_id", "quantity")),  # a ratio: its total over customers means nothing
         FeatureDef("tenure_days", "Tenure", "Days from the earlier of signup and first purchase to the reference date.",
                    "days", False, ("customer_id", "date")),
         FeatureDef("mean_days_between_orders", "Days between orders", "Mean gap between distinct purchase days; "
