@@ -66,11 +66,11 @@ def wrap_label_expr(names, width: int = LABEL_LINE_CHARS) -> str | None:
 def _category_axis(names: list[str], limit: int = 140, width: int = WIDTH - 80) -> dict:
     """Horizontal labels, wrapped onto several lines, when they fit side by side; slanted otherwise.
 
-    ``width`` is the plot's width in px; a label may use its share of it (about 6 px per character).
+    ``width`` is the plot's width in px; a label may use its share of it (about 5.6 px per character of a 10 px label).
     """
     names = [str(n) for n in names]
     if names:
-        chars = max(6, min(LABEL_LINE_CHARS + 4, int(width / len(names) / 6.2)))
+        chars = max(6, min(LABEL_LINE_CHARS + 4, int(width / len(names) / 5.6)))
         lines = [wrapped_lines(n, chars) for n in names]
         if len(names) <= 8 and all(len(x) <= 4 and max(map(len, x)) <= chars for x in lines):
             axis = {"labelAngle": 0, "labelLimit": max(limit, int(width / len(names)))}
