@@ -99,5 +99,24 @@ cols[4].download_button("Project file", analysis.to_project_json(), f"{stem}-pro
                         key="report.dl_project", on_click="ignore", icon=":material/download:",
                         help="Every choice in this analysis; open it in step 1 to rebuild the report.")
 
+# Charts for slides: drawn when asked (PNG and SVG of every chart take a few seconds), kept for this report.
+from engine.report import deck  # noqa: E402
+
+prepared = st.session_state.get("report.charts_zip")
+if prepared is not None and prepared[0] == html[0]:
+    st.download_button("Charts for slides (ZIP: PNG and SVG)", prepared[1], f"{stem}-charts.zip", "application/zip",
+                       key="report.dl_charts", on_click="ignore", icon=":material/download:",
+                       help="Every chart of the report, named after its section, as PNG (print resolution) and SVG.")
+elif st.button("Prepare the charts for slides", key="report.charts", icon=":material/bar_chart:",
+               help="Every chart of the report, named after its section, as PNG (print resolution) and SVG."):
+
+    def prepare(progress) -> None:
+        progress("Drawing every chart as PNG and SVG", 0.2)
+        st.session_state["report.charts_zip"] = (html[0], deck.charts_zip(deck.deck_charts(result, report)))
+        progress("Charts ready", 1.0)
+
+    if ui.run_with_progress("Preparing the charts", prepare):
+        st.rerun()
+
 st.subheader("Preview")
 st.iframe(html[0], height=1100, alt="Report preview")

@@ -70,7 +70,7 @@ FEATURES: dict[str, FeatureDef] = {
                    "(purchase revenue / purchased items).", "currency", True, ("customer_id", "quantity", "amount"),
                    compute=lambda lines: np.where(lines.items > 0, lines.purchase_revenue / lines.items, np.nan)),
         FeatureDef("avg_items_per_order", "Items per order", "Purchased items divided by orders.", "items", True,
-                   ("customer_id", "quantity"), additive=True, compute=lambda lines: lines.items / lines.orders),
+                   ("customer_id", "quantity"), compute=lambda lines: lines.items / lines.orders),  # a ratio: never totalled
         FeatureDef("tenure_days", "Tenure", "Days from the earlier of signup and first purchase to the reference date.",
                    "days", False, ("customer_id", "date"), compute=_tenure),
         FeatureDef("mean_days_between_orders", "Days between orders", "Mean gap between distinct purchase days; "

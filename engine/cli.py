@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--assignments", help="write cluster assignments (CSV) here")
     b.add_argument("--html", help="write the standalone HTML report here")
     b.add_argument("--profiles", help="write the cluster profile table (CSV) here")
+    b.add_argument("--charts", metavar="DIR",
+                   help="write every chart of the report into this folder as PNG (print resolution) and SVG")
     b.add_argument("--export-project", dest="export_project", help="write the project file that rebuilds this report")
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("--progress", action="store_true", help="print progress lines (default when on a terminal)")
@@ -117,6 +119,10 @@ def _build(args) -> int:
     if out.suffix.lower() != ".pdf":
         raise InputError(f"--out {args.out} should name a .pdf file.")
     _check_writable(out)
+    if args.charts:
+        from engine.report.deck import check_charts_folder
+
+        check_charts_folder(args.charts)  # before the analysis: a bad path costs no waiting
 
     show_progress = not args.quiet and (args.progress or sys.stderr.isatty())
 
@@ -128,7 +134,8 @@ def _build(args) -> int:
     with RenderPool() as pool:
         result = run_project(project, progress=progress)
         t0 = time.perf_counter()
-        context = render.build_context(result, project.report, chart_renderer=pool.chart_image)
+        recorded: list = []
+        context = render.build_context(result, project.report, chart_renderer=pool.chart_image, charts=recorded)
         result.timings_s["sections"] = round(time.perf_counter() - t0, 3)
         html, pdf = pool.report(context)
         result.timings_s.update(pool.timings)
@@ -139,6 +146,13 @@ def _build(args) -> int:
         Path(args.assignments).write_text(exports.assignments_csv(result), encoding="utf-8")
     if args.profiles:
         Path(args.profiles).write_text(exports.profiles_csv(result), encoding="utf-8")
+    if args.charts:
+        from engine.report.deck import name_charts, write_charts
+
+        numbers = {s["key"]: s["number"] for s in context["sections"]}
+        written = write_charts(name_charts(recorded, numbers), args.charts)
+        if not args.quiet:
+            print(f"Wrote {len(written)} chart files to {args.charts}.", file=sys.stderr)
     if args.export_project:
         exported = resolved_project(project, result.features.names)
         Path(args.export_project).write_text(exported.to_json(), encoding="utf-8")

@@ -15,6 +15,7 @@ import io
 import numpy as np
 import pandas as pd
 
+from engine.catalogue import SHARE_PREFIX
 from engine.formatting import cluster_name, neutralise
 from engine.results import NOISE, FeatureMatrix, Profile
 
@@ -44,17 +45,22 @@ def profile_clusters(features: FeatureMatrix, labels: np.ndarray) -> Profile:
     ids = _cluster_order(labels)
     groups = pd.Series(labels, index=numeric.index, name="cluster")
 
+    revenue = _aligned(features.revenue, table.index, "revenue")
+    revenue = revenue.astype(float) if revenue is not None else None
     grouped = numeric.groupby(groups)
     means = grouped.mean().reindex(ids)
     medians = grouped.median().reindex(ids)
     totals = grouped.sum(min_count=1).reindex(ids)
     population_mean = numeric.mean()
+    share_columns = [n for n in names if n.startswith(SHARE_PREFIX)]
+    if share_columns:  # "share of spend" means one thing everywhere: the group's share of its spend
+        by_cluster, overall = spend_shares(numeric[share_columns], revenue, groups, ids)
+        means[share_columns] = by_cluster.fillna(means[share_columns])
+        population_mean[share_columns] = overall.fillna(population_mean[share_columns])
     population_std = numeric.std(ddof=0).fillna(0.0)  # population std: all units, not a sample
     safe_std = population_std.where(population_std > 0)
     standardized = ((means - population_mean) / safe_std).fillna(0.0)  # std 0: no difference to show
 
-    revenue = _aligned(features.revenue, table.index, "revenue")
-    revenue = revenue.astype(float) if revenue is not None else None
     sizes = groups.value_counts().reindex(ids).astype(int)
     summary = pd.DataFrame({"size": sizes, "share": sizes / len(labels)})
     if revenue is not None:
@@ -187,23 +193,40 @@ def _aligned(values, index: pd.Index, what: str):
     return aligned.set_axis(pd.RangeIndex(len(index)), axis=0)
 
 
+def spend_shares(shares: pd.DataFrame, revenue, groups: pd.Series, ids: list[int]) -> tuple[pd.DataFrame, pd.Series]:
+    """The one definition of "share of spend": each group's spend on a category over its spend on all of them.
+
+    ``shares`` holds each unit's share of its own spend per category; weighted by the
+    unit's revenue and summed over the group, they give the group's spend per category
+    (an unweighted mean of the shares would let a customer spending 10 count as much as
+    one spending 10,000). Net returns can make a unit's revenue negative; it then
+    carries no weight. Without revenue every unit weighs the same.
+
+    Returns
+    -------
+    (DataFrame, Series)
+        Cluster x category shares (NaN for a cluster with no spend on any category),
+        and the same for all units together.
+    """
+    shares = shares.astype(float).fillna(0.0)
+    weights = revenue.clip(lower=0).fillna(0.0) if revenue is not None else pd.Series(1.0, index=shares.index)
+    weighted = shares.mul(weights, axis=0)
+    by_cluster = weighted.groupby(groups).sum().reindex(ids, fill_value=0.0)
+    totals = by_cluster.sum(axis=1)
+    overall = weighted.sum()
+    return by_cluster.div(totals.where(totals > 0), axis=0), overall / overall.sum() if overall.sum() > 0 else overall * np.nan
+
+
 def _top_categories(shares, revenue, groups, ids, index) -> dict[int, list[tuple[str, float]]]:
-    """Top categories by share of each cluster's spend (unit shares weighted by revenue)."""
+    """Top categories by share of each cluster's spend (:func:`spend_shares`)."""
     shares = _aligned(shares, index, "category_shares")
     if shares is None or shares.shape[1] == 0:
         return {}
-    shares = shares.astype(float).fillna(0.0)
-    # Net returns can make a unit's revenue negative; it then carries no weight.
-    weights = revenue.clip(lower=0).fillna(0.0) if revenue is not None else pd.Series(1.0, index=shares.index)
-    weighted = shares.mul(weights, axis=0).groupby(groups).sum()
+    by_cluster, _ = spend_shares(shares, revenue, groups, ids)
     result = {}
     for cluster in ids:
-        row = weighted.loc[cluster] if cluster in weighted.index else pd.Series(dtype=float)
-        total = float(row.sum())
-        if total <= 0:
-            result[cluster] = []
-            continue
-        ranked = sorted(((str(c), float(v / total)) for c, v in row.items() if v > 0), key=lambda t: (-t[1], t[0]))
+        row = by_cluster.loc[cluster].dropna()
+        ranked = sorted(((str(c), float(v)) for c, v in row.items() if v > 0), key=lambda t: (-t[1], t[0]))
         result[cluster] = ranked[:TOP_N]
     return result
 

@@ -88,6 +88,13 @@ def to_svg(chart) -> str:
     return vl_convert.vegalite_to_svg(_as_dict(chart), vl_version=_version(vl_convert), allowed_base_urls=[])
 
 
+def to_png(chart, ppi: float) -> bytes:
+    """Render a spec to PNG bytes at ``ppi`` pixels per inch (72 draws one pixel per CSS px), DPI recorded in the file."""
+    import vl_convert
+
+    return vl_convert.vegalite_to_png(_as_dict(chart), vl_version=_version(vl_convert), ppi=ppi, allowed_base_urls=[])
+
+
 def to_jpeg(chart, scale: float, quality: int) -> bytes:
     """Render a spec straight to JPEG bytes; used for charts with thousands of marks.
 

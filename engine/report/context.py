@@ -8,7 +8,7 @@ same context sentence (features, scaling, unit, algorithm, k, seed) everywhere.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import pandas as pd
@@ -49,6 +49,9 @@ class ReportContext:
     generated_at: str
     # spec, key -> image (or a ChartRef that becomes one); RenderPool passes its own to draw in its workers
     chart_renderer: Callable[[dict, str], ChartImage] = chart_image
+    section: str = ""  # key of the section being built (build_report sets it)
+    # (section key, chart key, spec) of every chart drawn, in report order (engine.report.deck exports them)
+    charts: list[tuple[str, str, dict]] = field(default_factory=list)
 
     def chart(self, spec: dict, key: str) -> ChartImage:
         """A chart spec (from engine.charts) as an image for the page: vector SVG, or JPEG when it is dense.
@@ -56,6 +59,7 @@ class ReportContext:
         vl-convert renders it, refusing any external URL; SVG is rebuilt from an allow-list
         (engine.report.assets.sanitize_svg) before it is embedded.
         """
+        self.charts.append((self.section, key, spec))
         return self.chart_renderer(spec, key)
 
     # ---- units and names ---------------------------------------------------

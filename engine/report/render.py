@@ -48,12 +48,16 @@ def default_generated_at(result) -> str:
     return iso_date(datetime.now(UTC).date())
 
 
-def build_context(result, options: ReportSpec | None = None, generated_at: str | None = None, chart_renderer=None) -> dict:
+def build_context(
+    result, options: ReportSpec | None = None, generated_at: str | None = None, chart_renderer=None,
+    charts: list | None = None,
+) -> dict:
     """The template context of the whole report (section data included), without rendering.
 
     ``chart_renderer`` ``(spec, key) -> image`` draws the charts; default
     :func:`engine.report.assets.chart_image` in this process (``RenderPool.chart_image``
-    sends them to the rendering workers).
+    sends them to the rendering workers). ``charts``, when given, receives
+    (section key, chart key, spec) of every chart in report order (see engine.report.deck).
     """
     from engine.report.context import ReportContext
     from engine.report.sections import build_report
@@ -62,6 +66,8 @@ def build_context(result, options: ReportSpec | None = None, generated_at: str |
     ctx = ReportContext(result=result, options=options, generated_at=generated_at or default_generated_at(result))
     if chart_renderer is not None:
         ctx.chart_renderer = chart_renderer
+    if charts is not None:
+        ctx.charts = charts
     return build_report(ctx)
 
 

@@ -327,6 +327,7 @@ def build_report(ctx: ReportContext) -> dict:
         elif section.numbered:
             number += 1
             label = number
+        ctx.section = section.key  # charts drawn by the builder are filed under its section
         data = section.builder(ctx)
         sections.append({
             "key": section.key, "title": section.title, "template": section.template,

@@ -86,6 +86,24 @@ def test_demo_reaches_the_report_with_every_step_done(demo):
     assert "report.build_pdf" in [b.key for b in demo.button]
 
 
+def test_report_page_prepares_every_chart_for_slides(demo):
+    import io
+    import zipfile
+
+    from engine.report.deck import deck_charts
+
+    _goto(demo, "report")
+    assert "Charts for slides (ZIP: PNG and SVG)" not in [b.label for b in demo.download_button]
+    demo.button(key="report.charts").click().run()
+    assert not demo.exception, demo.exception
+    assert "Charts for slides (ZIP: PNG and SVG)" in [b.label for b in demo.download_button]
+    html, data = demo.session_state["report.charts_zip"]
+    assert html == demo.session_state["analysis"].current("html")
+    analysis = demo.session_state["analysis"]
+    expected = [f"{c.name}.{ext}" for c in deck_charts(analysis.to_result()) for ext in ("png", "svg")]
+    assert zipfile.ZipFile(io.BytesIO(data)).namelist() == expected and len(expected) >= 8
+
+
 @pytest.mark.parametrize("page, expected", [
     ("data", ["Data quality", "Tables and column roles", "Previews"]),
     ("features", ["Distributions", "Correlations"]),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -231,15 +232,44 @@ def test_sizes_chart_without_revenue_draws_visible_bars(big):
     assert bars["encoding"]["opacity"]["scale"]["range"] == [1.0, 0.45]
 
 
-def test_heatmap_shows_standardized_means_centred_at_zero(big):
-    spec = big["charts"]["heatmap"]
-    rows = [r for values in spec["datasets"].values() for r in values]
-    z = big["profile"].standardized
-    cell = next(r for r in rows if r["cluster"] == "Whales" and r["feature"] == "Spend")
-    assert cell["value"] == pytest.approx(z.loc[4, "monetary"], abs=0.01)
-    scale = next(layer["encoding"]["color"]["scale"] for layer in spec["layer"] if "scale" in layer["encoding"]["color"])
-    assert scale["domainMid"] == 0 and scale["domain"][0] == -scale["domain"][1]
-    assert len(rows) == 6 * 3  # 5 clusters + noise, 3 features
+def _two_basis_profile():
+    """Spend (heavy-tailed: compared by medians) and a symmetric score (compared in standard deviations)."""
+    rng = np.random.default_rng(5)
+    labels = np.repeat([0, 1, 2], 400)
+    table = pd.DataFrame({
+        "monetary": rng.lognormal(4, 1, 1200) * np.repeat([1.0, 3.0, 0.3], 400),
+        "satisfaction": rng.normal(5, 1, 1200) + np.repeat([0.0, 1.5, -1.5], 400),
+    })
+    features = FeatureMatrix(table=table, X=table.to_numpy(), names=list(table.columns), unit="customer",
+                             scaling="standard", log=[], labels={"monetary": "Spend", "satisfaction": "Score"})
+    return profile_clusters(features, labels)
+
+
+def test_heatmap_colours_the_level_words_of_the_tables_with_the_number_behind_each():
+    """Same statistic as the level words: median ratio for skewed money, SD for the rest; no invented cap."""
+    from engine.narrative.levels import feature_levels
+
+    profile = _two_basis_profile()
+    spec = charts.heatmap_chart(profile, {0: "Middle", 1: "High", 2: "Low"})
+    (rows,) = spec["datasets"].values()
+    levels = feature_levels(profile).set_index(["cluster", "feature"])
+    names, labels = {"Middle": 0, "High": 1, "Low": 2}, {"Spend": "monetary", "Score": "satisfaction"}
+    bases = set()
+    for cell in rows:
+        row = levels.loc[(names[cell["cluster"]], labels[cell["feature"]])]
+        assert cell["level"] == row["level"]
+        bases.add(row["basis"])
+        if row["basis"] == "median ratio":
+            assert cell["text"] == f"{row['ratio']:.2f}×"
+        else:
+            assert cell["text"] == f"{row['z']:+.2f} sd".replace("-", "\u2212")
+    assert bases == {"median ratio", "z"}
+    assert {c["level"] for c in rows if c["cluster"] == "High"} <= {"high", "very high"}
+    assert {c["level"] for c in rows if c["cluster"] == "Low"} <= {"low", "very low"}
+    color = spec["layer"][0]["encoding"]["color"]
+    assert color["scale"]["domain"] == ["very low", "low", "average", "high", "very high"]
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "capped" not in subtitle and "median" in subtitle and "standard deviations" in subtitle
 
 
 def test_heatmap_refuses_an_unknown_feature(big):
@@ -323,6 +353,41 @@ def test_stability_chart_draws_reference_lines(big):
     jaccard = {r["cluster"]: r["jaccard"] for r in rows if "jaccard" in r}
     assert jaccard == {"Loyal": 0.9, "Lapsed": 0.7, "New": 0.55, "Bargain": 0.8, "Whales": 0.3}
     assert "10 bootstrap resamples" in spec["title"]["subtitle"]
+    # the line labels start right of the plot, so they cannot overprint the last bar
+    label = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "text")
+    assert label["encoding"]["x"] == {"value": spec["width"]} and label["mark"]["align"] == "left"
+
+
+LONG_NAMES = {0: "Premium occasional buyers", 1: "Lapsed", 2: "New", 3: "Bargain", 4: "Very loyal weekend families"}
+
+
+@pytest.mark.parametrize("name", ["sizes", "stability", "scatter", "heatmap"])
+def test_long_segment_names_are_wrapped_not_cut(big, name):
+    build = {
+        "sizes": lambda: charts.sizes_chart(big["profile"], LONG_NAMES),
+        "stability": lambda: charts.stability_chart(Stability(10, 0.8, 0.05, {c: 0.8 for c in range(5)}, {}), LONG_NAMES),
+        "scatter": lambda: charts.cluster_scatter_chart(big["projection"], LONG_NAMES),
+        "heatmap": lambda: charts.heatmap_chart(big["profile"], LONG_NAMES),
+    }
+    svg = vegalite.to_svg(build[name]())
+    assert "…" not in svg, name  # no label truncated with an ellipsis
+    lines = [re.findall(r"<tspan[^>]*>([^<]*)</tspan>", text) for text in re.findall(r"<text[^>]*>(.*?)</text>", svg)]
+    wrapped = next((t for t in lines if t and t[0].startswith("Premium")), None)
+    assert wrapped and len(wrapped) >= 2 and " ".join(wrapped) == "Premium occasional buyers", (name, lines)
+
+
+def test_wrapped_names_reach_the_expression_as_quoted_strings():
+    expr = charts.wrap_label_expr(['Quote " and \\ backslash segment', "Short"], 12)
+    mapping = json.loads(expr.split("[datum.label]")[0])
+    assert mapping == {'Quote " and \\ backslash segment': ["Quote \" and", "\\ backslash", "segment"]}
+    assert charts.wrap_label_expr(["Short", "Also short"], 12) is None
+
+
+def test_failed_runs_are_mentioned_only_when_some_failed(big):
+    assert "1 failed run left out" in big["charts"]["metric_vs_k"]["title"]["subtitle"]
+    ok = big["comparison"][big["comparison"]["status"] == "ok"]
+    for table in (ok, ok[ok["algorithm"] == "kmeans"]):
+        assert "failed" not in json.dumps(charts.metric_vs_k_chart(table)["title"]).lower()
 
 
 @pytest.mark.parametrize("render", [vegalite.to_svg, lambda spec: vegalite.to_jpeg(spec, scale=1, quality=80)])
