@@ -7,35 +7,26 @@ without a partner on each side, and a join where nothing matches is an error
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.canonical import Table
 from engine.errors import InputError
-from engine.parsing import clean_text, normalise_ids, parse_dates, to_numbers
 from engine.quality import rows_sentence
-from engine.results import JoinReport, TableInfo
+from engine.results import JoinReport
 from engine.roles import ROLES
 
 
-@dataclass
-class Table:
-    """One table as read: where it came from and its roles (``info``), and its rows."""
-
-    info: TableInfo
-    frame: pd.DataFrame
-
 def customer_attributes(table: Table, findings: list[str], bad_dates: dict[str, int]) -> pd.DataFrame:
     """The customers table indexed by normalised id, region/signup_date under canonical names."""
-    frame, roles = table.frame, table.info.roles
+    frame, roles, typed = table.frame, table.info.roles, table.typed
     attrs = frame.drop(columns=[roles["customer_id"]])
     if "region" in roles:
-        attrs["region"] = clean_text(frame[roles["region"]])
+        attrs["region"] = typed["region"]
     if "signup_date" in roles:
-        parsed = parse_dates(frame[roles["signup_date"]])
+        parsed = typed.parsed_dates("signup_date")
         attrs["signup_date"] = parsed.values
         unreadable = parsed.n_unreadable
         bad_dates[f"{table.info.name}:{roles['signup_date']}"] = unreadable
@@ -44,18 +35,18 @@ def customer_attributes(table: Table, findings: list[str], bad_dates: dict[str, 
                                            f"{roles['signup_date']!r}; their signup date was left blank"))
     renamed = {roles[r] for r in ("region", "signup_date") if r in roles and roles[r] not in ("region", "signup_date")}
     attrs = attrs.drop(columns=list(renamed))
-    attrs.index = pd.Index(normalise_ids(frame[roles["customer_id"]]), name="customer_id")
+    attrs.index = pd.Index(typed["customer_id"], name="customer_id")
     attrs = attrs[attrs.index.notna()]
     return attrs[~attrs.index.duplicated(keep="first")]
 
 
 def product_attributes(table: Table) -> pd.DataFrame:
-    frame, roles = table.frame, table.info.roles
-    products = pd.DataFrame(index=pd.Index(normalise_ids(frame[roles["product_id"]]), name="product_id"))
+    roles, typed = table.info.roles, table.typed
+    products = pd.DataFrame(index=pd.Index(typed["product_id"], name="product_id"))
     if "category" in roles:
-        products["category"] = clean_text(frame[roles["category"]]).to_numpy()
+        products["category"] = typed["category"].to_numpy()
     if "unit_price" in roles:
-        products["unit_price"] = to_numbers(frame[roles["unit_price"]]).to_numpy()
+        products["unit_price"] = typed["unit_price"].to_numpy()
     products = products[products.index.notna()]
     return products[~products.index.duplicated(keep="first")]
 
