@@ -6,17 +6,13 @@ parsed (:func:`~engine.parsing.parse_dates`, with the count of unreadable
 values), numbers read (:func:`~engine.parsing.to_numbers`, with the count of
 values present but unreadable), labels cleaned. Each is computed the first time
 it is asked for and kept, so the loader, the joins and the cleaning rules never
-parse a column twice. Text columns are dictionary-encoded once: the codes find
-exact duplicate rows (:meth:`TypedColumns.identical_rows`) and text ids are
-normalised on their distinct values only, then spread back by the codes.
+parse a column twice.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from engine.errors import InputError
 from engine.parsing import ParsedDates, clean_text, normalise_ids, parse_dates, to_numbers
@@ -26,7 +22,6 @@ from engine.roles import ID_ROLES
 DATE_ROLES = ("date", "signup_date")
 NUMBER_ROLES = ("quantity", "unit_price", "amount")
 TEXT_ROLES = ("category", "region")
-_MAX_KEY = 2**62  # combined row codes are re-factorised before they could overflow int64
 
 
 class TypedColumns:
@@ -37,7 +32,6 @@ class TypedColumns:
         self._typed: dict[str, pd.Series] = {}
         self.dates: dict[str, ParsedDates] = {}  # date role -> how it was read
         self.unreadable: dict[str, int] = {}  # number role -> values present that are not numbers
-        self._codes: dict[str, tuple[np.ndarray, pd.Series | None]] = {}
 
     def __contains__(self, role: str) -> bool:
         return role in self.roles
@@ -47,7 +41,7 @@ class TypedColumns:
         if role not in self._typed:
             raw = self.frame[self.roles[role]]
             if role in ID_ROLES:
-                self._typed[role] = self._ids(self.roles[role])
+                self._typed[role] = normalise_ids(raw)
             elif role in DATE_ROLES:
                 self.dates[role] = parse_dates(raw)
                 self._typed[role] = self.dates[role].values
@@ -65,41 +59,6 @@ class TypedColumns:
     def unreadable_numbers(self, role: str) -> int:
         self[role]
         return self.unreadable[role]
-
-    def _ids(self, column: str) -> pd.Series:
-        raw = self.frame[column]
-        codes, uniques = self.codes(column)
-        if uniques is None:  # numbers (whether ids are whole is a property of the column) or mixed objects
-            return normalise_ids(raw)
-        normal = normalise_ids(uniques)  # element by element for text, so on distinct values it is the same
-        return pd.Series(normal.array.take(codes, allow_fill=True), index=raw.index)
-
-    def codes(self, column: str) -> tuple[np.ndarray, pd.Series | None]:
-        """Codes of a raw column's values (-1: missing) and, for text, its distinct values by code."""
-        if column not in self._codes:
-            raw = self.frame[column]
-            if isinstance(raw.dtype, pd.StringDtype) and raw.dtype.storage == "pyarrow":
-                array = pa.array(raw)  # one dictionary for the whole column, even when stacked from several files
-                encoded = pc.dictionary_encode(array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array)
-                codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-                uniques = pd.Series(encoded.dictionary.to_pandas(), dtype=raw.dtype)
-            else:
-                codes, uniques = pd.factorize(raw)[0].astype(np.int64), None
-            self._codes[column] = (codes, uniques)
-        return self._codes[column]
-
-    def identical_rows(self) -> np.ndarray:
-        """Rows equal to an earlier row in every column, as ``frame.duplicated(keep="first")`` (missing = missing)."""
-        n = len(self.frame)
-        key, size = np.zeros(n, dtype=np.int64), 1
-        for column in self.frame.columns:
-            codes = self.codes(column)[0]
-            width = int(codes.max(initial=-1)) + 2  # values 0..max, and missing (-1 -> 0)
-            if size * width >= _MAX_KEY:
-                key, uniques = pd.factorize(key)
-                key, size = key.astype(np.int64), len(uniques)
-            key, size = key * width + (codes + 1), size * width
-        return pd.Series(key).duplicated(keep="first").to_numpy()
 
 
 class Table:

@@ -40,6 +40,7 @@ from engine.errors import InputError
 from engine.io import expand_paths
 from engine.joins import (
     customer_attributes,
+    customer_codes,
     customers_frame,
     customers_without_transactions,
     join_report,
@@ -56,6 +57,7 @@ from engine.quality import (
     flag_returns,
     identical_kept_finding,
     identical_kept_warning,
+    identical_rows,
     no_money,
     plural,
     purchases_before_signup,
@@ -164,7 +166,7 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
     n_missing = drop(tx["customer_id"].isna(), "had no customer id")
     if "date" in tx:
         bad_dates[roles["date"]] = drop(tx["date"].isna(), f"had a missing or unreadable date in {roles['date']!r}")
-    identical = pd.Series(main.typed.identical_rows(), index=tx.index)
+    identical = pd.Series(identical_rows(frame), index=tx.index)
     drop_identical = drops_identical(duplicates, roles)
     n_duplicates = 0
     if drop_identical:
@@ -182,6 +184,7 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
                          "check the column roles with `python -m engine inspect`.")
     n_identical_kept = 0 if drop_identical else int((keep & identical).sum())
     tx = tx[keep].reset_index(drop=True)
+    by_customer = customer_codes(tx["customer_id"])  # one factorisation serves every per-customer count below
     findings[:0] = [rows_sentence(n, n_read, f"{what} and were excluded") for n, what in steps if n]
     if n_identical_kept:
         findings.append(identical_kept_finding(n_identical_kept, n_read, roles))
@@ -190,7 +193,7 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
     findings.append(treatment)
     if n_non_positive:
         findings.append(rows_sentence(n_non_positive, n_read, "have a zero or negative unit price; they were kept"))
-    outliers, limit, rule = customer_outliers(tx)
+    outliers, limit, rule = customer_outliers(tx, by_customer)
     if outliers:
         who = "1 customer has" if outliers == 1 else f"{outliers:,} customers have"
         findings.append(f"{who} a total spend above {limit:,.2f}, far above the rest; they were kept and can "
@@ -198,12 +201,12 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
     if not any(n for n, _ in steps):
         findings.insert(0, f"All {n_read:,} rows were used; no row was removed by cleaning.")
     tx = tx[[c for c in CANONICAL_COLUMNS if c in tx]]
-    customers = customers_frame(tx, customers_attr)
-    n_early = purchases_before_signup(tx, customers, warnings)
+    customers = customers_frame(tx, customers_attr, by_customer)
+    n_early = purchases_before_signup(tx, customers, by_customer, warnings)
     if people is not None:
-        customers_without_transactions(customers_attr.index, tx["customer_id"], joins[0], warnings)
+        customers_without_transactions(customers_attr.index, by_customer[1], joins[0], warnings)
     quality = QualitySummary(
-        rows_read=n_read, rows_used=len(tx), customers=int(tx["customer_id"].nunique()),
+        rows_read=n_read, rows_used=len(tx), customers=len(by_customer[1]),
         date_min=tx["date"].min() if "date" in tx else None, date_max=tx["date"].max() if "date" in tx else None,
         rows_missing_customer=n_missing, returns=n_returns, returns_treatment=treatment,
         duplicate_rows=n_duplicates, identical_rows_kept=n_identical_kept, unparseable_dates=bad_dates,
@@ -234,7 +237,7 @@ def _unit_table_dataset(main: Table, tables: list[Table], warnings: list[str], s
         if t.info.name not in name.split(" + ") and t is not main:
             warnings.append(f"{t.info.name} ({t.info.kind}) was not used: the analysis runs on {name}.")
     n_read = len(frame)
-    identical = pd.Series(main.typed.identical_rows(), index=frame.index)
+    identical = pd.Series(identical_rows(frame), index=frame.index)
     n_identical = int(identical.sum())
     # A customer table lists each customer once, so identical rows are a double export whatever
     # data.duplicates says; rows without customer ids are lines, kept or dropped like transactions.

@@ -51,6 +51,7 @@ _MAGIC = (
     (b"\x1f\x8b", "a gzip archive (unpack it first)"),
 )
 _ZERO_FORMAT = re.compile(r"^0{2,}$")  # an Excel number format such as "00000" that pads with zeros
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")  # control characters but tab, newlines, form feed
 _SUPPORTED_TEXT = "CSV (.csv, .tsv), Excel (.xlsx, .xlsm) or Parquet (.parquet, .pq)"
 
 
@@ -184,7 +185,7 @@ def _sniff_encoding(head: bytes, path: Path) -> str:
         # a multi-byte character cut by the sample boundary is still UTF-8
         encoding = "utf-8-sig" if exc.start >= len(head) - 3 else "latin-1"
     text = head.decode(encoding, errors="ignore")
-    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or 127 <= ord(ch) < 160)
+    controls = len(_CONTROLS.findall(text))
     if text and controls / len(text) > 0.05:
         raise InputError(f"{path} contains binary data, not a text table; export the data as {_SUPPORTED_TEXT}.",
                          field=str(path))

@@ -89,22 +89,32 @@ def take(values: pd.Series, where: np.ndarray, index: pd.Index) -> pd.Series:
     return picked.where(where >= 0)
 
 
-def customers_frame(tx: pd.DataFrame, attrs: pd.DataFrame | None) -> pd.DataFrame:
-    index = pd.Index(np.sort(tx["customer_id"].unique()), name="customer_id")
+def customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each line's position among the distinct customer ids (sorted), and those ids: one factorisation of the
+    id column for every per-customer count (string ids are slow to hash again and again)."""
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes, pd.Index(uniques, name="customer_id")
+
+
+def customers_frame(tx: pd.DataFrame, attrs: pd.DataFrame | None, who: tuple[np.ndarray, pd.Index]) -> pd.DataFrame:
+    """One row per customer of the lines (``who``: :func:`customer_codes` of them), sorted by id."""
+    codes, index = who
     customers = pd.DataFrame(index=index) if attrs is None else attrs.reindex(index)
     if "region" in tx and ("region" not in customers or customers["region"].isna().all()):
-        counts = tx.groupby(["customer_id", "region"]).size().rename("n").reset_index()
-        counts = counts.sort_values(["customer_id", "n", "region"], ascending=[True, False, True])
-        customers["region"] = counts.drop_duplicates("customer_id").set_index("customer_id")["region"]
+        counts = tx["region"].groupby(codes).value_counts().rename("n").reset_index()  # most lines, then A-Z
+        counts = counts.set_axis(["code", "region", "n"], axis=1)
+        counts = counts.sort_values(["code", "n", "region"], ascending=[True, False, True]).drop_duplicates("code")
+        customers["region"] = pd.Series(counts["region"].array, index=index[counts["code"].to_numpy()])
     if "signup_date" in tx and "signup_date" not in customers:
-        customers["signup_date"] = tx.groupby("customer_id")["signup_date"].min()
+        customers["signup_date"] = tx["signup_date"].groupby(codes).min().set_axis(index)
     return customers
 
 
-def customers_without_transactions(listed: pd.Index, used: pd.Series, join: JoinReport,
+def customers_without_transactions(listed: pd.Index, used: pd.Index, join: JoinReport,
                                     warnings: list[str]) -> None:
-    """Customers of the customers table who are not in the analysis: no line at all, or every line cleaned away."""
-    absent = int((positions(pd.Series(listed), pd.Index(used.unique())) < 0).sum())
+    """Customers of the customers table who are not in the analysis (``used``: the distinct ids of the lines kept):
+    no line at all, or every line cleaned away."""
+    absent = int((positions(pd.Series(listed), used) < 0).sum())
     total, none = len(listed), join.right_unmatched
     cleaned = absent - none
     parts = []
