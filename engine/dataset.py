@@ -13,6 +13,10 @@ either way); kept ones are counted and said. Identifiers stay text end to
 end: id columns are read as text (:mod:`engine.io`) and normalised with
 :func:`~engine.parsing.normalise_ids`, in the canonical frames and in ``rows``.
 
+Each table's role columns are typed once (:mod:`engine.canonical`: ids
+normalised, dates and numbers parsed, unreadable values counted as they are
+read); joining, cleaning and the quality counts then work on those columns.
+
 The canonical transactions frame always has ``customer_id`` (str) and
 ``is_return`` (bool); every other column of ``CANONICAL_COLUMNS`` is present
 only when some table provides it (``amount`` also when quantity and unit price
@@ -21,22 +25,23 @@ exist, as their product). Return lines carry negative quantity and amount.
 ``customer_id``: canonical ``region`` / ``signup_date`` when known, plus the
 customers table's other columns under their own names.
 
-Joining the side tables lives in :mod:`engine.joins`; the cleaning rules and
-the data-quality sentences in :mod:`engine.quality`.
+Reading the files and picking the main and side tables lives in
+:mod:`engine.tables`; joining the side tables in :mod:`engine.joins`; the
+cleaning rules and the data-quality sentences in :mod:`engine.quality`.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+import numpy as np
 import pandas as pd
 
+from engine.canonical import Table, canonical_lines, put_ids
 from engine.errors import InputError
 from engine.formatting import plural
-from engine.io import expand_paths, read_table
+from engine.io import expand_paths
 from engine.joins import (
-    Table,
     customer_attributes,
+    customer_codes,
     customers_frame,
     customers_without_transactions,
     join_report,
@@ -44,7 +49,6 @@ from engine.joins import (
     product_attributes,
     take,
 )
-from engine.parsing import ParsedDates, clean_text, normalise_ids, parse_dates, to_numbers
 from engine.quality import (
     NO_MONEY,
     OUTLIER_IQR_FACTOR,
@@ -54,22 +58,16 @@ from engine.quality import (
     flag_returns,
     identical_kept_finding,
     identical_kept_warning,
+    identical_rows,
     no_money,
     purchases_before_signup,
     returns_sentence,
     row_outliers,
     rows_sentence,
 )
-from engine.results import CANONICAL_COLUMNS, Dataset, JoinReport, QualitySummary, TableInfo
-from engine.roles import (
-    ID_ROLES,
-    ROLES,
-    classify_with_reason,
-    detect_roles,
-    find_column,
-    measures_by_content_notes,
-    unconfirmed_names,
-)
+from engine.results import CANONICAL_COLUMNS, Dataset, JoinReport, QualitySummary
+from engine.roles import ID_ROLES
+from engine.tables import load_tables, pick_main, side_table
 
 RETURNS_OPTIONS = ("net", "exclude")
 DUPLICATES_OPTIONS = ("auto", "drop", "keep")  # identical lines: drop when there is an order id | always | never
@@ -101,8 +99,8 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
     if duplicates not in DUPLICATES_OPTIONS:
         raise InputError(f"duplicates is {duplicates!r}; allowed values are {', '.join(DUPLICATES_OPTIONS)}.",
                          field="data.duplicates")
-    tables = _load_tables(expand_paths(paths), roles or {}, sheet)
-    main, warnings = _pick_main(tables)
+    tables = load_tables(expand_paths(paths), roles or {}, sheet)
+    main, warnings = pick_main(tables)
     warnings += [f"{main.info.name}: {note}" for note in main.info.notes if " was taken as " in note]
     if main.info.kind == "transactions" and "customer_id" in main.info.roles:
         return _transactions_dataset(main, tables, returns, duplicates, warnings)
@@ -114,72 +112,6 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
     return _unit_table_dataset(main, tables, warnings, shape="rows", duplicates=duplicates)
 
 
-# ---- tables ----------------------------------------------------------------
-
-
-def _load_tables(files, overrides: dict[str, str | None], sheet) -> list[Table]:
-    for role in overrides:
-        if role not in ROLES:
-            raise InputError(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", field=role)
-    tables = []
-    for path in files:
-        for name, frame in read_table(path, sheet=sheet):
-            columns = [str(c) for c in frame.columns]
-            local = {r: c for r, c in overrides.items() if not c or find_column(columns, c)}
-            roles = detect_roles(frame, local)
-            kind, why = classify_with_reason(frame, roles)
-            notes = [f"Classified as {kind}: {why}."] + unconfirmed_names(frame, roles)
-            by_content = measures_by_content_notes(frame, {r: c for r, c in roles.items() if r not in local})
-            notes += [n for n in by_content if n not in notes]
-            if frame.attrs.get("dropped_index"):
-                notes.append("An unnamed row-number column (an exported index) was dropped.")
-            if frame.attrs.get("headerless"):
-                notes.append(f"No header row: columns are named column_1..column_{len(columns)}.")
-            info = TableInfo(name=name, path=str(path), kind=kind, n_rows=len(frame), columns=columns,
-                             roles=roles, sheet=frame.attrs.get("sheet"), notes=notes)
-            tables.append(Table(info, frame))
-    for role, column in overrides.items():
-        if column and not any(find_column(t.info.columns, column) for t in tables):
-            listing = "; ".join(f"{t.info.name}: {', '.join(t.info.columns)}" for t in tables)
-            raise InputError(f"Column {column!r} given for role {role} is not in any table (columns are {listing}).",
-                             field=str(column))
-    return tables
-
-
-def _pick_main(tables: list[Table]) -> tuple[Table, list[str]]:
-    """Transactions (same-layout files stacked), else a customer table, else the largest table."""
-    warnings: list[str] = []
-    logs = [t for t in tables if t.info.kind == "transactions"]
-    logs = [t for t in logs if "customer_id" in t.info.roles] or logs
-    if not logs:
-        tables_by_pref = [t for t in tables if t.info.kind == "customer_table"] or tables
-        return max(tables_by_pref, key=lambda t: t.info.n_rows), warnings
-    groups: dict[tuple[str, ...], list[Table]] = {}
-    for t in logs:
-        groups.setdefault(tuple(t.info.columns), []).append(t)
-    group = max(groups.values(), key=lambda g: sum(t.info.n_rows for t in g))
-    for t in logs:
-        if t not in group:
-            warnings.append(f"{t.info.name} also looks like transactions but has different columns from "
-                            f"{group[0].info.name}; it was not used.")
-    if len(group) == 1:
-        return group[0], warnings
-    frame = pd.concat([t.frame for t in group], ignore_index=True)
-    names = [t.info.name for t in group]
-    warnings.append(f"{len(group)} transaction files with the same columns were stacked: {', '.join(names)}.")
-    info = replace(group[0].info, name=" + ".join(names), n_rows=len(frame), notes=list(group[0].info.notes))
-    return Table(info, frame), warnings
-
-
-def _side_table(tables: list[Table], main: Table, kinds: tuple[str, ...], key: str,
-                warnings: list[str]) -> Table | None:
-    used = set(main.info.name.split(" + "))
-    found = [t for t in tables if t.info.kind in kinds and key in t.info.roles and t.info.name not in used]
-    for extra in found[1:]:
-        warnings.append(f"{extra.info.name} was not used: {found[0].info.name} already provides the {extra.info.kind}.")
-    return found[0] if found else None
-
-
 # ---- transactions ----------------------------------------------------------
 
 
@@ -187,10 +119,11 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
                           warnings: list[str]) -> Dataset:
     frame, roles, name = main.frame, main.info.roles, main.info.name
     n_read = len(frame)
-    tx, bad_dates, findings = _canonical(frame, roles, name, warnings)
+    tx, bad_dates = canonical_lines(main, warnings)
+    findings: list[str] = []
     joins: list[JoinReport] = []
     customers_attr = None
-    people = _side_table(tables, main, ("customers", "customer_table"), "customer_id", warnings)
+    people = side_table(tables, main, ("customers", "customer_table"), "customer_id", warnings)
     if people is not None:
         customers_attr = customer_attributes(people, findings, bad_dates)
         where = positions(tx["customer_id"], customers_attr.index)
@@ -199,7 +132,7 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
         for column in ("region", "signup_date"):
             if column in customers_attr and column not in tx:
                 tx[column] = take(customers_attr[column], where, tx.index)
-    goods = _side_table(tables, main, ("products",), "product_id", warnings)
+    goods = side_table(tables, main, ("products",), "product_id", warnings)
     if goods is not None and "product_id" in tx:
         products = product_attributes(goods)
         where = positions(tx["product_id"], products.index)
@@ -233,7 +166,7 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
     n_missing = drop(tx["customer_id"].isna(), "had no customer id")
     if "date" in tx:
         bad_dates[roles["date"]] = drop(tx["date"].isna(), f"had a missing or unreadable date in {roles['date']!r}")
-    identical = frame.duplicated(keep="first")
+    identical = pd.Series(identical_rows(frame), index=tx.index)
     drop_identical = drops_identical(duplicates, roles)
     n_duplicates = 0
     if drop_identical:
@@ -251,6 +184,7 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
                          "check the column roles with `python -m engine inspect`.")
     n_identical_kept = 0 if drop_identical else int((keep & identical).sum())
     tx = tx[keep].reset_index(drop=True)
+    by_customer = customer_codes(tx["customer_id"])  # one factorisation serves every per-customer count below
     findings[:0] = [rows_sentence(n, n_read, f"{what} and were excluded") for n, what in steps if n]
     if n_identical_kept:
         findings.append(identical_kept_finding(n_identical_kept, n_read, roles))
@@ -259,7 +193,7 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
     findings.append(treatment)
     if n_non_positive:
         findings.append(rows_sentence(n_non_positive, n_read, "have a zero or negative unit price; they were kept"))
-    outliers, limit, rule = customer_outliers(tx)
+    outliers, limit, rule = customer_outliers(tx, by_customer)
     if outliers:
         who = "1 customer has" if outliers == 1 else f"{outliers:,} customers have"
         findings.append(f"{who} a total spend above {limit:,.2f}, far above the rest; they were kept and can "
@@ -267,80 +201,21 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
     if not any(n for n, _ in steps):
         findings.insert(0, f"All {n_read:,} rows were used; no row was removed by cleaning.")
     tx = tx[[c for c in CANONICAL_COLUMNS if c in tx]]
-    customers = customers_frame(tx, customers_attr)
-    n_early = purchases_before_signup(tx, customers, warnings)
+    customers = customers_frame(tx, customers_attr, by_customer)
+    n_early = purchases_before_signup(tx, customers, by_customer, warnings)
     if people is not None:
-        customers_without_transactions(customers_attr.index, tx["customer_id"], joins[0], warnings)
+        customers_without_transactions(customers_attr.index, by_customer[1], joins[0], warnings)
     quality = QualitySummary(
-        rows_read=n_read, rows_used=len(tx), customers=int(tx["customer_id"].nunique()),
+        rows_read=n_read, rows_used=len(tx), customers=len(by_customer[1]),
         date_min=tx["date"].min() if "date" in tx else None, date_max=tx["date"].max() if "date" in tx else None,
         rows_missing_customer=n_missing, returns=n_returns, returns_treatment=treatment,
         duplicate_rows=n_duplicates, identical_rows_kept=n_identical_kept, unparseable_dates=bad_dates,
         non_positive_prices=n_non_positive, outliers=outliers, outlier_rule=rule,
         first_purchase_before_signup=n_early, findings=findings)
     # unit="row" clusters the main table's own columns, on the same rows the quality summary counts as used.
-    rows = frame[keep.to_numpy()].reset_index(drop=True)
-    for role in ID_ROLES:  # the ids as normalised text, as in the canonical frame (already computed there)
-        if role in roles:
-            rows[roles[role]] = tx[role].to_numpy()
+    rows = put_ids(frame[keep.to_numpy()].reset_index(drop=True), main, keep.to_numpy())
     return Dataset(tables=[t.info for t in tables], shape="transactions", transactions=tx, customers=customers,
                    rows=rows, quality=quality, joins=joins, warnings=warnings, headline=headline)
-
-
-def _canonical(frame: pd.DataFrame, roles: dict[str, str], name: str,
-               warnings: list[str]) -> tuple[pd.DataFrame, dict[str, int], list[str]]:
-    """Role columns renamed and typed; dates that cannot be read at all are an error."""
-    tx = pd.DataFrame(index=frame.index)
-    bad_dates: dict[str, int] = {}
-    findings: list[str] = []
-    for role in ID_ROLES:
-        if role in roles:
-            tx[role] = normalise_ids(frame[roles[role]])
-    for role in ("date", "signup_date"):
-        if role in roles:
-            parsed = _read_dates(frame[roles[role]], roles[role], name, warnings, strict=role == "date")
-            tx[role] = parsed.values
-            if role == "signup_date":
-                bad_dates[roles[role]] = parsed.n_unreadable
-    for role in ("quantity", "unit_price", "amount"):
-        if role in roles:
-            tx[role] = to_numbers(frame[roles[role]])
-            unreadable = int((frame[roles[role]].notna() & tx[role].isna()).sum())
-            if unreadable:
-                count = "1 value" if unreadable == 1 else f"{unreadable:,} values"
-                warnings.append(f"{count} in {roles[role]!r} of {name} could not be read as numbers and were "
-                                "treated as missing.")
-    for role in ("category", "region"):
-        if role in roles:
-            tx[role] = clean_text(frame[roles[role]])
-    return tx, bad_dates, findings
-
-
-def _read_dates(raw: pd.Series, column: str, name: str, warnings: list[str], strict: bool) -> ParsedDates:
-    parsed = parse_dates(raw)
-    present = int(raw.notna().sum())
-    if present and parsed.values.notna().sum() == 0:
-        example = str(raw.dropna().iloc[0])
-        message = (f"None of the {present:,} values in column {column!r} of {name} could be read as dates "
-                   f"(e.g. {example!r}); fix the format or pick another date column with roles.")
-        if strict:
-            raise InputError(message, field=column)
-        warnings.append(message)
-    if parsed.ambiguous:
-        warnings.append(f"Dates in {column!r} of {name} fit both month/day and day/month order; they were read "
-                        f"as {parsed.format!r} (month first).")
-    return parsed
-
-
-def _text_ids(frame: pd.DataFrame, roles: dict[str, str]) -> pd.DataFrame:
-    """The id role columns of a main table as normalised text ("17850.0" -> "17850"), as in the canonical frame."""
-    columns = [roles[r] for r in ID_ROLES if r in roles and roles[r] in frame]
-    if not columns:
-        return frame
-    frame = frame.copy()
-    for column in columns:
-        frame[column] = normalise_ids(frame[column]).to_numpy()
-    return frame
 
 
 # ---- one row per unit (customer table, or rows without customer ids) ------
@@ -362,13 +237,14 @@ def _unit_table_dataset(main: Table, tables: list[Table], warnings: list[str], s
         if t.info.name not in name.split(" + ") and t is not main:
             warnings.append(f"{t.info.name} ({t.info.kind}) was not used: the analysis runs on {name}.")
     n_read = len(frame)
-    identical = frame.duplicated(keep="first")
+    identical = pd.Series(identical_rows(frame), index=frame.index)
     n_identical = int(identical.sum())
     # A customer table lists each customer once, so identical rows are a double export whatever
     # data.duplicates says; rows without customer ids are lines, kept or dropped like transactions.
     drop_identical = shape == "customer_table" or drops_identical(duplicates, roles)
     duplicated = identical if drop_identical else pd.Series(False, index=frame.index)
-    rows = _text_ids(frame[~duplicated.to_numpy()].reset_index(drop=True), roles)
+    kept = np.flatnonzero(~duplicated.to_numpy())  # positions in the table of the rows used
+    rows = put_ids(frame.iloc[kept].reset_index(drop=True), main, kept)
     findings = [rows_sentence(n_identical, n_read, "were exact duplicates of an earlier row and were "
                                "excluded")] if n_identical and drop_identical else []
     n_identical_kept = 0 if drop_identical else n_identical
@@ -382,21 +258,23 @@ def _unit_table_dataset(main: Table, tables: list[Table], warnings: list[str], s
         warnings.append(identical_kept_warning(n_identical_kept, roles))
     customers, n_missing = None, 0
     if shape == "customer_table":
-        ids = normalise_ids(rows[roles["customer_id"]])
+        ids = main.typed["customer_id"].iloc[kept]
         n_missing = int(ids.isna().sum())
         if n_missing:
             findings.append(rows_sentence(n_missing, n_read, "had no customer id and were excluded"))
-        customers = rows[ids.notna().to_numpy()].drop(columns=[roles["customer_id"]])
+        known = ids.notna().to_numpy()
+        customers = rows[known].drop(columns=[roles["customer_id"]])
         customers.index = pd.Index(ids.dropna(), name="customer_id")
+        kept = kept[known]
         repeated = int(customers.index.duplicated().sum())
         if repeated:
             warnings.append(f"{repeated:,} customer ids of {name} appear more than once; the first row of each was kept.")
-            customers = customers[~customers.index.duplicated(keep="first")]
+            first = ~customers.index.duplicated(keep="first")
+            customers, kept = customers[first], kept[first]
         for role in ("region", "signup_date"):
             if role in roles:
                 values = roles[role]
-                customers[role] = (clean_text(customers[values]) if role == "region"
-                                   else parse_dates(customers[values]).values)
+                customers[role] = main.typed[role].iloc[kept].set_axis(customers.index)
                 if values != role:
                     customers = customers.drop(columns=[values])
     units = rows if customers is None else customers
@@ -413,8 +291,4 @@ def _unit_table_dataset(main: Table, tables: list[Table], warnings: list[str], s
         outlier_rule=rule, findings=findings)
     return Dataset(tables=[t.info for t in tables], shape=shape, transactions=None, customers=customers, rows=rows,
                    quality=quality, joins=[], warnings=warnings)
-
-
-# ---- sentences -------------------------------------------------------------
-
 

@@ -4,8 +4,10 @@ CSV is sniffed rather than configured (delimiter among ``, ; TAB |``; UTF-8 with
 or without BOM, UTF-16 with BOM, Latin-1 as the last resort; a first row that
 looks like data means there is no header), because analysts upload whatever
 their tool exported. Excel and Parquet are read as they are. Every failure
-caused by the file raises :class:`InputError` naming the file. Turning text
-columns into typed values lives in :mod:`engine.parsing`.
+caused by the file raises :class:`InputError` naming the file. Reading a
+file's first lines (delimiter, header row, decimal comma, id columns kept as
+text) lives in :mod:`engine.sniff`; turning text columns into typed values in
+:mod:`engine.parsing`, applied once per table by :mod:`engine.canonical`.
 """
 
 from __future__ import annotations
@@ -21,12 +23,19 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.parsing import to_numbers
+from engine.sniff import (
+    check_duplicate_names,
+    decimal_mark,
+    delimiter_name,
+    id_text_columns,
+    looks_like_data,
+    sniff_delimiter,
+)
 
 CSV_SUFFIXES = (".csv", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
-DELIMITERS = (",", ";", "\t", "|")
 ALL_SHEETS = "*"  # sheet=ALL_SHEETS reads every non-empty sheet of a workbook
 
 _SAMPLE_BYTES = 64 * 1024
@@ -41,14 +50,8 @@ _MAGIC = (
     (b"PAR1", "a Parquet file (rename it to .parquet)"),
     (b"\x1f\x8b", "a gzip archive (unpack it first)"),
 )
-_NUMBER = re.compile(r"^[-+(]?[$€£¥]?\s?\d[\d,.' ]*\)?%?$")
-_DATE = re.compile(r"^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}([ T]\d{1,2}:\d{2}(:\d{2})?.*)?$")
-_COMMA_DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
-_DOT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
-_PADDED_DIGITS = re.compile(r"^0\d+$")  # "00017": an identifier or code, never a quantity
-_WHOLE_DIGITS = re.compile(r"^\d+(\.0+)?$")  # "17850", "17850.0"
 _ZERO_FORMAT = re.compile(r"^0{2,}$")  # an Excel number format such as "00000" that pads with zeros
-_ID_WORD_END = re.compile(r"(id|no|nr|num|number|code|key|ref|sku|upc|ean|barcode|asin)$")  # normalised names
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")  # control characters but tab, newlines, form feed
 _SUPPORTED_TEXT = "CSV (.csv, .tsv), Excel (.xlsx, .xlsm) or Parquet (.parquet, .pq)"
 
 
@@ -121,14 +124,14 @@ def _read_csv(path: Path) -> pd.DataFrame:
     lines = [line for line in lines if line.strip()][:_SAMPLE_LINES]
     if not lines:
         raise InputError(f"{path} is empty (only blank lines); export the table again with its rows.", field=str(path))
-    delimiter = _sniff_delimiter(lines)
+    delimiter = sniff_delimiter(lines)
     rows = [[field.strip() for field in row] for row in csv.reader(lines, delimiter=delimiter)]
-    headerless = _looks_like_data(rows[0], rows[1:])
+    headerless = looks_like_data(rows[0], rows[1:])
     if not headerless:
-        _check_duplicate_names(rows[0], path)
+        check_duplicate_names(rows[0], path)
     values = [field for row in rows[1:] for field in row]
-    decimal = "," if delimiter != "," and _mostly(values, _COMMA_DECIMAL, over=_DOT_DECIMAL) else "."
-    as_text = _id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
+    decimal = decimal_mark(values, delimiter)
+    as_text = id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
     options = dict(sep=delimiter, header=None if headerless else 0, decimal=decimal,
                    low_memory=False, skipinitialspace=True, index_col=False,
                    dtype=dict.fromkeys(as_text, str) or None)
@@ -146,7 +149,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
         detail = f" (line {found[2]} has {found[3]} fields, the first line {found[1]})" if found else ""
         raise InputError(
             f"{path} could not be read as a table{detail}; check that every line has the same number of "
-            f"{_delimiter_name(delimiter)}-separated fields.",
+            f"{delimiter_name(delimiter)}-separated fields.",
             field=str(path),
         ) from None
     if headerless:
@@ -162,32 +165,6 @@ def _read_csv(path: Path) -> pd.DataFrame:
                     frame[column] = numbers
     frame.attrs.update(sheet=None, headerless=headerless, delimiter=delimiter, encoding=encoding)
     return frame
-
-
-def _id_text_columns(data: list[list[str]], header: list[str] | None) -> list[int]:
-    """Positions of columns to read as text so identifiers keep their exact spelling ("00017" stays "00017").
-
-    A column is read as text when its sampled values are all digits and one has
-    a leading zero (whatever its name), or when its name is that of an id role
-    (customer, order, product) ending in an id word ("CustomerID", "InvoiceNo",
-    "StockCode"; not "Accounts", which may count something) and its values are
-    whole numbers: read as numbers, a leading zero later in the file would be
-    lost too.
-    """
-    from engine.roles import ID_ROLES, ROLES, normalise_name  # local: roles imports this module's parsers
-
-    width = max((len(row) for row in data), default=0)
-    positions = []
-    for i in range(width):
-        values = [row[i] for row in data if len(row) > i and row[i]]
-        if not values:
-            continue
-        padded = all(v.isdigit() and v.isascii() for v in values) and any(_PADDED_DIGITS.match(v) for v in values)
-        id_named = (header is not None and i < len(header) and bool(_ID_WORD_END.search(normalise_name(header[i])))
-                    and any(ROLES[r].name_score(header[i]) for r in ID_ROLES))
-        if padded or (id_named and all(_WHOLE_DIGITS.match(v) for v in values)):
-            positions.append(i)
-    return positions
 
 
 def _sniff_encoding(head: bytes, path: Path) -> str:
@@ -208,65 +185,11 @@ def _sniff_encoding(head: bytes, path: Path) -> str:
         # a multi-byte character cut by the sample boundary is still UTF-8
         encoding = "utf-8-sig" if exc.start >= len(head) - 3 else "latin-1"
     text = head.decode(encoding, errors="ignore")
-    controls = sum(1 for ch in text if (ord(ch) < 32 and ch not in "\t\n\r\f") or 127 <= ord(ch) < 160)
+    controls = len(_CONTROLS.findall(text))
     if text and controls / len(text) > 0.05:
         raise InputError(f"{path} contains binary data, not a text table; export the data as {_SUPPORTED_TEXT}.",
                          field=str(path))
     return encoding
-
-
-def _sniff_delimiter(lines: list[str]) -> str:
-    """The delimiter giving the same number (>1) of fields on most lines; ties go to more fields."""
-    best, best_score = ",", (0.0, 0)
-    for delimiter in DELIMITERS:
-        counts = [len(row) for row in csv.reader(lines, delimiter=delimiter)]
-        if counts[0] < 2:
-            continue
-        consistent = sum(c == counts[0] for c in counts) / len(counts)
-        score = (consistent, counts[0])
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _looks_like_data(first: list[str], rest: list[list[str]]) -> bool:
-    """A first row of mostly numbers/dates with no word sitting above a numeric column is data."""
-    fields = [f for f in first if f]
-    if not fields:
-        return False
-    data_like = sum(bool(_NUMBER.match(f) or _DATE.match(f)) for f in fields)
-    if data_like / len(fields) < 0.5:
-        return False
-    from engine.roles import ROLES  # local: roles imports this module's parsers
-
-    if any(role.name_score(value) == 2 for value in fields for role in ROLES.values()):
-        return False  # a known column name ("customer", "qty", "date") marks a header
-    for i, value in enumerate(first):
-        if not value or re.search(r"\d", value):
-            continue
-        below = [row[i] for row in rest if len(row) > i and row[i]]
-        if below and sum(bool(_NUMBER.match(v) or _DATE.match(v)) for v in below) / len(below) >= 0.8:
-            return False  # a word heading a numeric/date column is a header
-    return True
-
-
-def _mostly(values: list[str], pattern: re.Pattern, over: re.Pattern) -> bool:
-    hits = sum(bool(pattern.match(v)) for v in values)
-    return hits > 0 and hits > sum(bool(over.match(v)) for v in values)
-
-
-def _delimiter_name(delimiter: str) -> str:
-    return {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[delimiter]
-
-
-def _check_duplicate_names(names: list[str], path: Path, table: str | None = None) -> None:
-    seen: set[str] = set()
-    dupes = [n for n in names if n and (n in seen or seen.add(n))]
-    if dupes:
-        listed = ", ".join(f"'{n}'" for n in dict.fromkeys(dupes))
-        where = table or str(path)
-        raise InputError(f"{where} has duplicate column names ({listed}); rename them so each column is unique.",
-                         field=str(path))
 
 
 # ---- Excel and Parquet -----------------------------------------------------
@@ -313,10 +236,10 @@ def _parse_sheet(book: pd.ExcelFile, sheet: str, path: Path) -> pd.DataFrame | N
             return None
         top = int(grid.index[0])  # first non-empty row: header or first data row
         rows = [["" if pd.isna(v) else str(v).strip() for v in row] for row in grid.itertuples(index=False)]
-        headerless = _looks_like_data(rows[0], rows[1:])
+        headerless = looks_like_data(rows[0], rows[1:])
         if not headerless:
-            _check_duplicate_names([v for v in rows[0] if v], path, f"Sheet {sheet!r} of {path}")
-        found = _id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
+            check_duplicate_names([v for v in rows[0] if v], path, f"Sheet {sheet!r} of {path}")
+        found = id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
         as_text = {int(grid.columns[i]): str for i in found}  # grid positions -> sheet columns
         frame = pd.read_excel(book, sheet_name=sheet, header=None if headerless else top,
                               skiprows=top if headerless else None, dtype=as_text or None)
@@ -367,7 +290,7 @@ def _read_parquet(path: Path) -> pd.DataFrame:
         raise InputError(f"{path} is not a readable Parquet file ({exc.__class__.__name__}); "
                          "write it again or export it as CSV.", field=str(path)) from None
     frame.columns = [str(c) for c in frame.columns]
-    _check_duplicate_names(list(frame.columns), path)
+    check_duplicate_names(list(frame.columns), path)
     frame.attrs.update(sheet=None, headerless=False)
     return frame
 
@@ -387,7 +310,7 @@ def _tidy(frame: pd.DataFrame, path: Path, name: str) -> pd.DataFrame:
     frame = frame.loc[:, keep]
     frame.columns = [f"column_{i + 1}" if u else n for i, (n, u) in enumerate(zip(names, unnamed, strict=True))
                      if keep[i]]
-    _check_duplicate_names(list(frame.columns), path, None if name == path.name else name)
+    check_duplicate_names(list(frame.columns), path, None if name == path.name else name)
     frame = frame.dropna(how="all").reset_index(drop=True)
     if frame.shape[1] == 0:
         raise InputError(f"{name} has no columns; export the table again with its header and rows.", field=str(path))
@@ -406,5 +329,3 @@ def _is_row_number(column: pd.Series) -> bool:
     start = values[0]
     return start in (0, 1) and bool((values == np.arange(start, start + len(values))).all())
 
-
-# ---- value parsers ---------------------------------------------------------

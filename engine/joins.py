@@ -7,35 +7,26 @@ without a partner on each side, and a join where nothing matches is an error
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.canonical import Table
 from engine.errors import InputError
-from engine.parsing import clean_text, normalise_ids, parse_dates, to_numbers
 from engine.quality import rows_sentence
-from engine.results import JoinReport, TableInfo
+from engine.results import JoinReport
 from engine.roles import ROLES
 
 
-@dataclass
-class Table:
-    """One table as read: where it came from and its roles (``info``), and its rows."""
-
-    info: TableInfo
-    frame: pd.DataFrame
-
 def customer_attributes(table: Table, findings: list[str], bad_dates: dict[str, int]) -> pd.DataFrame:
     """The customers table indexed by normalised id, region/signup_date under canonical names."""
-    frame, roles = table.frame, table.info.roles
+    frame, roles, typed = table.frame, table.info.roles, table.typed
     attrs = frame.drop(columns=[roles["customer_id"]])
     if "region" in roles:
-        attrs["region"] = clean_text(frame[roles["region"]])
+        attrs["region"] = typed["region"]
     if "signup_date" in roles:
-        parsed = parse_dates(frame[roles["signup_date"]])
+        parsed = typed.parsed_dates("signup_date")
         attrs["signup_date"] = parsed.values
         unreadable = parsed.n_unreadable
         bad_dates[f"{table.info.name}:{roles['signup_date']}"] = unreadable
@@ -44,18 +35,18 @@ def customer_attributes(table: Table, findings: list[str], bad_dates: dict[str, 
                                            f"{roles['signup_date']!r}; their signup date was left blank"))
     renamed = {roles[r] for r in ("region", "signup_date") if r in roles and roles[r] not in ("region", "signup_date")}
     attrs = attrs.drop(columns=list(renamed))
-    attrs.index = pd.Index(normalise_ids(frame[roles["customer_id"]]), name="customer_id")
+    attrs.index = pd.Index(typed["customer_id"], name="customer_id")
     attrs = attrs[attrs.index.notna()]
     return attrs[~attrs.index.duplicated(keep="first")]
 
 
 def product_attributes(table: Table) -> pd.DataFrame:
-    frame, roles = table.frame, table.info.roles
-    products = pd.DataFrame(index=pd.Index(normalise_ids(frame[roles["product_id"]]), name="product_id"))
+    roles, typed = table.info.roles, table.typed
+    products = pd.DataFrame(index=pd.Index(typed["product_id"], name="product_id"))
     if "category" in roles:
-        products["category"] = clean_text(frame[roles["category"]]).to_numpy()
+        products["category"] = typed["category"].to_numpy()
     if "unit_price" in roles:
-        products["unit_price"] = to_numbers(frame[roles["unit_price"]]).to_numpy()
+        products["unit_price"] = typed["unit_price"].to_numpy()
     products = products[products.index.notna()]
     return products[~products.index.duplicated(keep="first")]
 
@@ -98,22 +89,32 @@ def take(values: pd.Series, where: np.ndarray, index: pd.Index) -> pd.Series:
     return picked.where(where >= 0)
 
 
-def customers_frame(tx: pd.DataFrame, attrs: pd.DataFrame | None) -> pd.DataFrame:
-    index = pd.Index(np.sort(tx["customer_id"].unique()), name="customer_id")
+def customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each line's position among the distinct customer ids (sorted), and those ids: one factorisation of the
+    id column for every per-customer count (string ids are slow to hash again and again)."""
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes, pd.Index(uniques, name="customer_id")
+
+
+def customers_frame(tx: pd.DataFrame, attrs: pd.DataFrame | None, who: tuple[np.ndarray, pd.Index]) -> pd.DataFrame:
+    """One row per customer of the lines (``who``: :func:`customer_codes` of them), sorted by id."""
+    codes, index = who
     customers = pd.DataFrame(index=index) if attrs is None else attrs.reindex(index)
     if "region" in tx and ("region" not in customers or customers["region"].isna().all()):
-        counts = tx.groupby(["customer_id", "region"]).size().rename("n").reset_index()
-        counts = counts.sort_values(["customer_id", "n", "region"], ascending=[True, False, True])
-        customers["region"] = counts.drop_duplicates("customer_id").set_index("customer_id")["region"]
+        counts = tx["region"].groupby(codes).value_counts().rename("n").reset_index()  # most lines, then A-Z
+        counts = counts.set_axis(["code", "region", "n"], axis=1)
+        counts = counts.sort_values(["code", "n", "region"], ascending=[True, False, True]).drop_duplicates("code")
+        customers["region"] = pd.Series(counts["region"].array, index=index[counts["code"].to_numpy()])
     if "signup_date" in tx and "signup_date" not in customers:
-        customers["signup_date"] = tx.groupby("customer_id")["signup_date"].min()
+        customers["signup_date"] = tx["signup_date"].groupby(codes).min().set_axis(index)
     return customers
 
 
-def customers_without_transactions(listed: pd.Index, used: pd.Series, join: JoinReport,
+def customers_without_transactions(listed: pd.Index, used: pd.Index, join: JoinReport,
                                     warnings: list[str]) -> None:
-    """Customers of the customers table who are not in the analysis: no line at all, or every line cleaned away."""
-    absent = int((positions(pd.Series(listed), pd.Index(used.unique())) < 0).sum())
+    """Customers of the customers table who are not in the analysis (``used``: the distinct ids of the lines kept):
+    no line at all, or every line cleaned away."""
+    absent = int((positions(pd.Series(listed), used) < 0).sum())
     total, none = len(listed), join.right_unmatched
     cleaned = absent - none
     parts = []

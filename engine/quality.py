@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.formatting import plural
 
@@ -65,6 +67,39 @@ def flag_returns(tx: pd.DataFrame) -> None:
             tx[column] = tx[column].mask(is_return, -tx[column].abs())
 
 
+def identical_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows equal to an earlier row in every column: ``frame.duplicated(keep="first")``, column by column.
+
+    A row whose values so far are unique cannot repeat another, so each column
+    is compared only on the rows still tied; a unique transaction id settles
+    the question after one column, instead of hashing every column of every row.
+    """
+    rows = np.arange(len(frame))  # rows still tied with another on every column so far
+    group = np.zeros(len(frame), dtype=np.int64)  # their group of equal values so far (0..len(rows)-1)
+    for i, column in enumerate(frame.columns):
+        codes, n_codes = _codes(frame[column] if len(rows) == len(frame) else frame[column].iloc[rows])
+        key = codes + 1 if i == 0 else group * (n_codes + 1) + codes + 1  # missing values share code 0
+        group = key if i == 0 else pd.factorize(key)[0]
+        tied = np.bincount(group)[group] > 1
+        rows, group = rows[tied], group[tied]
+        if not len(rows):
+            break
+    identical = np.zeros(len(frame), dtype=bool)
+    identical[rows[pd.Series(group).duplicated(keep="first").to_numpy()]] = True
+    return identical
+
+
+def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes of equal values (-1 for missing) and how many distinct values; Arrow text is encoded in C++."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        array = pa.array(values)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array  # one dictionary
+        encoded = pc.dictionary_encode(array)
+        return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), len(encoded.dictionary)
+    codes, uniques = pd.factorize(values)
+    return codes.astype(np.int64), len(uniques)
+
+
 def drops_identical(duplicates: str, roles: dict[str, str]) -> bool:
     """Identical lines are export duplicates when an order id would tell repeat purchases apart."""
     return duplicates == "drop" or (duplicates == "auto" and "order_id" in roles)
@@ -88,12 +123,17 @@ def identical_kept_warning(count: int, roles: dict[str, str]) -> str:
             f"{them} apart); set data.duplicates to \"drop\" if {'it is a double export' if count == 1 else 'they are double exports'}.")
 
 
-def purchases_before_signup(tx: pd.DataFrame, customers: pd.DataFrame, warnings: list[str]) -> int:
-    """Customers whose first purchase (calendar day) is before their signup date; tenure starts at the earlier."""
+def purchases_before_signup(tx: pd.DataFrame, customers: pd.DataFrame, who: tuple[np.ndarray, pd.Index],
+                            warnings: list[str]) -> int:
+    """Customers whose first purchase (calendar day) is before their signup date; tenure starts at the earlier.
+
+    ``who``: each line's customer code and the distinct ids (:func:`engine.joins.customer_codes`).
+    """
     if "date" not in tx or "signup_date" not in customers or customers["signup_date"].isna().all():
         return 0
-    purchases = tx[~tx["is_return"] & tx["date"].notna()]
-    first = purchases.groupby("customer_id")["date"].min().dt.normalize()
+    purchase = (~tx["is_return"] & tx["date"].notna()).to_numpy()
+    first = tx["date"][purchase].groupby(who[0][purchase]).min().dt.normalize()
+    first.index = who[1][first.index]
     signup = pd.to_datetime(customers["signup_date"]).reindex(first.index).dt.normalize()
     known = signup.notna()
     early = first[known] < signup[known]
@@ -106,7 +146,7 @@ def purchases_before_signup(tx: pd.DataFrame, customers: pd.DataFrame, warnings:
     return count
 
 
-def customer_outliers(tx: pd.DataFrame) -> tuple[int, float, str]:
+def customer_outliers(tx: pd.DataFrame, who: tuple[np.ndarray, pd.Index]) -> tuple[int, float, str]:
     """Customers whose total spend is over 3x the 95th percentile of customers' spend ("whales").
 
     Tukey fences on log spend flag nothing when segments make the body wide (the
@@ -115,7 +155,7 @@ def customer_outliers(tx: pd.DataFrame) -> tuple[int, float, str]:
     """
     if "amount" not in tx:
         return 0, np.nan, "Not assessed: there is no amount to total per customer."
-    totals = tx.groupby("customer_id")["amount"].sum()
+    totals = tx["amount"].groupby(who[0]).sum()  # by customer code (``who``: engine.joins.customer_codes)
     if len(totals) < 20:
         return 0, np.nan, "Not assessed: fewer than 20 customers."
     limit = OUTLIER_SPEND_FACTOR * float(totals.quantile(0.95))
