@@ -277,10 +277,15 @@ def roman(n: int) -> str:
     return out
 
 
+def edited_fields(fields) -> str:
+    """The parts of a label the analyst changed, in label order: "name and strategies"; "" when none."""
+    return join_words([f for f in ("name", "description", "strategies") if f in set(fields or ())])
+
+
 def edited_note(fields) -> str:
     """What the analyst changed in a label: "name and strategies edited by the analyst"; "" when nothing."""
-    fields = [f for f in ("name", "description", "strategies") if f in set(fields or ())]
-    return f"{join_words(fields)} edited by the analyst" if fields else ""
+    words = edited_fields(fields)
+    return f"{words} edited by the analyst" if words else ""
 
 
 # ---- revenue index --------------------------------------------------------------

@@ -47,15 +47,17 @@ def name_charts(recorded: list[tuple[str, str, dict]], numbers: dict[str, int | 
     """File names for the charts recorded while the report was built, in report order.
 
     ``recorded`` holds (section key, chart key, spec) as :meth:`ReportContext.chart` saw them;
-    ``numbers`` maps a section key to its printed number (None: an unnumbered section, 00).
+    ``numbers`` maps a section key to its printed number (None: an unnumbered section, 00) or, in the
+    technical appendix, its letter (``B-appendix-models-1``: after the body's numbered files).
     """
     counts: dict[str, int] = {}
     charts = []
     for section, _key, spec in recorded:
         counts[section] = counts.get(section, 0) + 1
         number = numbers.get(section) or 0
+        prefix = number if isinstance(number, str) else f"{number:02d}"
         stem = re.sub(r"[^a-z0-9]+", "-", section.lower()).strip("-") or "report"
-        charts.append(DeckChart(f"{number:02d}-{stem}-{counts[section]}", section, spec))
+        charts.append(DeckChart(f"{prefix}-{stem}-{counts[section]}", section, spec))
     return charts
 
 

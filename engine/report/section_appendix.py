@@ -10,6 +10,7 @@ consistency checks and what reproduces the report.
 
 from __future__ import annotations
 
+from engine.formatting import edited_fields
 from engine.report import section_models
 from engine.report.context import ReportContext, algorithm_label
 from engine.results import NOISE
@@ -92,7 +93,8 @@ def build_appendix_checks(ctx: ReportContext) -> dict:
         "warnings": [{"name": ctx.cluster_name(w.cluster), "message": w.message, "suppressed": w.suppressed}
                      for w in r.warnings],
         "notes": list(r.notes),
-        "edited": [ctx.cluster_name(c) for c, label in sorted(r.cluster_labels.items()) if label.edited],
+        "edited": [f"{ctx.cluster_name(c)} ({edited_fields(label.edited_fields)})"
+                   for c, label in sorted(r.cluster_labels.items()) if label.edited],
         "stability": [] if r.stability is None else [
             {"name": ctx.cluster_name(k), "jaccard": r.stability.jaccard[k], "verdict": r.stability.verdicts.get(k, "")}
             for k in sorted(r.stability.jaccard, key=lambda k: (k == NOISE, k))],

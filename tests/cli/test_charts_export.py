@@ -12,7 +12,7 @@ from engine.report.deck import PNG_PPI
 from tests.cli.test_cli import assert_one_line_error, cli
 from tests.real_shapes import write_weak_three_tables
 
-NAME = re.compile(r"^(\d\d)-([a-z0-9-]+)-(\d+)\.(png|svg)$")
+NAME = re.compile(r"^(\d\d|[A-Z])-([a-z0-9-]+)-(\d+)\.(png|svg)$")  # body sections numbered, appendix lettered
 
 
 def test_build_writes_every_chart_of_the_report_as_png_and_svg(tmp_path):
@@ -33,10 +33,10 @@ def test_build_writes_every_chart_of_the_report_as_png_and_svg(tmp_path):
     assert all(m is not None for m in map(NAME.match, files)), files
     assert order == sorted(order, key=lambda key: anchors.index(key.replace("-", "_")))
     for stem, key in zip(stems, order, strict=True):
-        number = int(stem[:2])
-        heading = re.search(rf'id="sec-{key.replace("-", "_")}">\s*<h1><span class="num">(\d+)</span>', html)
-        assert heading and int(heading.group(1)) == number, stem
-    assert "cluster-sizes" in order and "characteristics" in order
+        number = stem.split("-", 1)[0]
+        heading = re.search(rf'id="sec-{key.replace("-", "_")}">\s*<h1><span class="num">(\d+|[A-Z])</span>', html)
+        assert heading and heading.group(1).zfill(2 if number.isdigit() else 1) == number, stem
+    assert "segment-overview" in order and "visualisation" in order
     for name in files:
         data = (tmp_path / "charts" / name).read_bytes()
         if name.endswith(".png"):
