@@ -12,8 +12,8 @@ reading back is ``json.loads`` and the original bytes of the data files.
 - A token expires ``ttl_seconds`` after it was last used; expired folders are
   removed on the next :meth:`Store.sweep` (every save runs one) or when loaded.
 - The store's total size is capped: after each save the least recently used
-  folders are removed first until the total fits, the one just saved included
-  if it alone is too large (the analysis then lives in memory only).
+  folders are removed first until the total fits. An analysis larger than the
+  whole cap is not kept on disk at all (it then lives in memory only).
 
 Configured by environment variables (see :meth:`Store.from_env`):
 ``SEGMENTATION_STORE_DIR`` (default: ``segmentation-store`` in the system temp
@@ -122,6 +122,9 @@ class Store:
             old = self._read_meta(folder) or {}
             record = {**(meta or {}), "created": old.get("created", now), "used": now}
             _atomic_write(folder / META_FILE, json.dumps(record))
+            if _size(folder) > self.max_bytes:  # too large to keep at all: it pushes nobody else out
+                _remove(folder)
+                return False
             self.sweep()
             return folder.exists()
 
