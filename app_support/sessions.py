@@ -44,6 +44,7 @@ class Entry:
     used: float = 0.0
     saved: tuple | None = field(default=None, repr=False)  # what the disk holds, to skip unchanged saves
     touched: float = 0.0
+    closed: bool = False  # Start over in some tab: the token no longer works
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -105,6 +106,9 @@ class Registry:
             return None
         with self._lock:
             entry = self._live.get(token)  # type: ignore[arg-type]
+            if entry is not None and self.clock() - entry.used > self.store.ttl_seconds and not entry.runner.busy:
+                self.discard(entry)  # expired while nobody used it
+                return None
             if entry is not None:
                 self._keep(entry)
                 return entry
@@ -125,8 +129,10 @@ class Registry:
             entry.runner.start(RESTORE_LABEL, lambda progress: rebuild(analysis, done, progress))
         return entry
 
-    def adopt(self, entry: Entry) -> None:
-        """Mark ``entry`` in use by a session (and put it back in memory if it had been evicted)."""
+    def adopt(self, entry: Entry) -> bool:
+        """Mark ``entry`` in use by a session (back in memory if it had been evicted); False if it was closed."""
+        if entry.closed:
+            return False
         self._keep(entry)
         if entry.saved is not None and self.clock() - entry.touched > TOUCH_EVERY:
             entry.touched = self.clock()
@@ -134,6 +140,7 @@ class Registry:
                 self.store.touch(entry.token)
             except OSError:
                 log.warning("Could not mark the saved analysis as in use", exc_info=True)
+        return True
 
     def replace(self, entry: Entry, analysis: Analysis) -> None:
         """Put a new analysis under the same token; the old one's queued runs are cancelled."""
@@ -145,6 +152,7 @@ class Registry:
 
     def discard(self, entry: Entry) -> None:
         """Forget the entry in memory and on disk (Start over); its token stops working."""
+        entry.closed = True
         entry.runner.close()
         with self._lock:
             if self._live.get(entry.token) is entry:
@@ -163,7 +171,7 @@ class Registry:
     def save(self, entry: Entry) -> bool:
         """Write the entry's project, files and finished stages to disk if they changed; False if not kept."""
         analysis = entry.analysis
-        if not analysis.project.data.paths:
+        if entry.closed or not analysis.project.data.paths:
             return False  # nothing loaded yet: nothing worth keeping
         with entry.lock:
             try:

@@ -32,6 +32,7 @@ NOTICE_KEY = "store.notice"
 TOKEN_PARAM = "analysis"
 WIDGET_PREFIX = "w:"
 EXPIRED_NOTICE = "The analysis in this link has expired or does not exist, so a new one was started."
+CLOSED_NOTICE = "This analysis was closed with “Start over” in another tab, so a new one was started."
 
 
 class EngineCache:
@@ -88,6 +89,10 @@ def entry() -> Entry:
     """
     reg = registry()
     current: Entry | None = st.session_state.get(ENTRY_KEY)
+    if current is not None and not reg.adopt(current):  # Start over in another tab with this link
+        st.session_state[NOTICE_KEY] = CLOSED_NOTICE
+        current = reg.new()
+        st.session_state[ENTRY_KEY] = current
     if current is None:
         token = st.query_params.get(TOKEN_PARAM)
         current = reg.open(token) if token else None
@@ -96,8 +101,6 @@ def entry() -> Entry:
         if current is None:
             current = reg.new()
         st.session_state[ENTRY_KEY] = current
-    else:
-        reg.adopt(current)
     if st.query_params.get(TOKEN_PARAM) != current.token:
         st.query_params[TOKEN_PARAM] = current.token
     return current

@@ -158,3 +158,25 @@ def test_idle_analyses_leave_memory_first_but_never_one_with_a_run_in_progress(r
     assert registry.live(others[3].token) is others[3]
     release.set()
     assert busy.runner.wait_idle(10)
+
+
+def test_a_live_analysis_expires_a_day_after_its_last_use(tmp_path):
+    now = [1_000_000.0]
+    registry = Registry(Store(tmp_path / "store", ttl_seconds=24 * 3600, clock=lambda: now[0]),
+                        clock=lambda: now[0])
+    entry = registry.new(_uploaded_analysis())
+    registry.save(entry)
+    now[0] += 23 * 3600
+    assert registry.open(entry.token) is entry  # used again: the day starts over
+    now[0] += 24 * 3600 + 1
+    assert registry.open(entry.token) is None
+    assert registry.live(entry.token) is None and registry.store.tokens() == []
+
+
+def test_a_closed_analysis_is_not_taken_back_by_another_tab(registry):
+    entry = registry.new(_uploaded_analysis())
+    other_tab_holds = entry
+    registry.discard(entry)  # Start over in one tab
+    assert registry.adopt(other_tab_holds) is False
+    assert registry.save(other_tab_holds) is False
+    assert registry.live(entry.token) is None and registry.store.tokens() == []
