@@ -173,6 +173,9 @@ class Registry:
         analysis = entry.analysis
         if entry.closed or not analysis.project.data.paths:
             return False  # nothing loaded yet: nothing worth keeping
+        restoring = entry.runner.find(RESTORE_LABEL)
+        if restoring is not None and restoring.active:
+            return False  # half rebuilt: the disk copy still lists every stage to rebuild
         with entry.lock:
             try:
                 text = analysis.project.to_json()

@@ -121,7 +121,8 @@ def ensure(analysis: Analysis, stage: str, run: Callable[[], Any]) -> Any:
     """The stage's up-to-date value, running it first when needed; stops the page when it cannot be had.
 
     When the stage is not done, a background run in progress is followed to its end first
-    (it may be computing this very stage). A failed run has already shown its message (see :func:`attempt`); nothing is lost.
+    (it may be computing this very stage). A failed run has already shown its message
+    (see :func:`attempt`); nothing is lost.
     """
     if analysis.stage_status(stage) != "done":
         wait_for_background()
@@ -171,11 +172,10 @@ def job_running(label: str) -> bool:
 
 def follow(job: jobs.Job) -> bool:
     """Show ``job``'s progress until it ends (redrawn often, so a click elsewhere interrupts at once)."""
-    started = time.strftime("%H:%M:%S", time.localtime(job.started_at or time.time()))
-    with st.status(f"{job.label} (started {started})", expanded=True) as box:
-        bar = st.progress(job.fraction, text=job.message)
+    with st.status(job.label, expanded=True) as box:
+        bar = st.progress(job.fraction, text=_progress_text(job))
         while not job.wait(POLL_SECONDS):
-            bar.progress(job.fraction, text=job.message)
+            bar.progress(job.fraction, text=_progress_text(job))
         job.seen = True
         if job.error is not None:
             show_failure(job.error)
@@ -184,6 +184,13 @@ def follow(job: jobs.Job) -> bool:
         box.update(label=f"{job.label}: {'finished' if job.ok else 'stopped'}",
                    state="complete" if job.ok else "error", expanded=not job.ok)
     return job.ok
+
+
+def _progress_text(job: jobs.Job) -> str:
+    """The job's message and how long it has run (which keeps counting when the analyst comes back)."""
+    if job.started_at is None:
+        return job.message
+    return f"{job.message} · {time.time() - job.started_at:.0f} s"
 
 
 def wait_for_background(label: str | None = None) -> None:
@@ -202,7 +209,7 @@ def background_status() -> None:
     failed = runner.unseen_failure()
     if failed is not None:
         failed.seen = True  # said once, here or on its page
-        reason = str(failed.error) if isinstance(failed.error, InputError) else "something went wrong inside the engine"
+        reason = str(failed.error) if isinstance(failed.error, InputError) else "something went wrong in the engine"
         st.error(f"{failed.label} stopped: {reason}", icon=":material/error:")
 
 
@@ -216,7 +223,7 @@ def _background_progress() -> None:
             st.rerun()
         return
     st.caption(f":material/hourglass_top: {job.label}")
-    st.progress(job.fraction, text=job.message)
+    st.progress(job.fraction, text=_progress_text(job))
 
 
 def chart(spec, key: str | None = None, share: float = 1.0, cache_key: str | None = None) -> None:

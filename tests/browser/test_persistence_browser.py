@@ -137,7 +137,9 @@ def test_a_comparison_keeps_running_while_the_analyst_is_on_another_page(server,
             expect(page.get_by_role("heading", name="Distributions")).to_be_visible(timeout=LONG)
             page.get_by_role("link", name=re.compile(r"^3\. ")).click()
             page.get_by_role("button", name="Run comparison").click()
-            expect(page.get_by_text(re.compile(r"Comparing algorithms \(started"))).to_be_visible(timeout=60_000)
+            main = page.get_by_test_id("stMain")
+            expect(main.get_by_text("Comparing algorithms").first).to_be_visible(timeout=60_000)
+            expect(main.get_by_text(re.compile(r" · \d+ s$")).first).to_be_visible(timeout=60_000)  # it is running
 
             page.get_by_role("link", name=re.compile(r"^1\. ")).click()  # leave while it runs
             expect(page.get_by_role("heading", name="1 · Data")).to_be_visible(timeout=60_000)
