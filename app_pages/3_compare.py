@@ -39,13 +39,14 @@ if not algorithms:
     st.stop()
 
 comparison_status = analysis.stage_status("comparison")
-if comparison_status == "stale":
+running = ui.job_running("Comparing algorithms")  # started earlier, maybe from another page visit or tab
+if comparison_status == "stale" and not running:
     st.warning("Features or comparison settings changed since the last run; run the comparison again.",
                icon=":material/sync_problem:")
 label = "Run comparison" if comparison_status == "pending" else "Run comparison again"
-run_clicked = comparison_status != "done" and st.button(label, key="compare.run", type="primary",
-                                                       icon=":material/play_arrow:")
-if run_clicked and ui.run_with_progress("Comparing algorithms", analysis.run_comparison):
+run_clicked = comparison_status != "done" and not running and st.button(label, key="compare.run", type="primary",
+                                                                         icon=":material/play_arrow:")
+if ui.background_run("Comparing algorithms", analysis.run_comparison, start=run_clicked):
     st.rerun()
 comparison = analysis.current("comparison")
 if comparison is None:

@@ -18,8 +18,10 @@ behind = [STEP_TITLES[s] for s in STEPS[:-1] if analysis.status(s) != "done"]
 if behind:
     st.warning(f"Not up to date yet: {', '.join(behind)}. The report is built from finished steps only.",
                icon=":material/sync_problem:")
-    catch_up = st.button("Run the remaining steps with the current choices", key="report.catch_up", type="primary")
-    if catch_up and ui.run_with_progress("Bringing the analysis up to date", analysis.run_all):
+    catching_up = ui.job_running("Bringing the analysis up to date")
+    catch_up = not catching_up and st.button("Run the remaining steps with the current choices",
+                                             key="report.catch_up", type="primary")
+    if ui.background_run("Bringing the analysis up to date", analysis.run_all, start=catch_up):
         st.rerun()
     st.stop()
 
@@ -71,15 +73,17 @@ pdf = analysis.current("pdf")
 if pdf is None:
     if analysis.pdf is not None:
         st.info("The report changed since the PDF was built; build it again.", icon=":material/sync_problem:")
-    if st.button("Build the PDF", key="report.build_pdf", type="primary", icon=":material/picture_as_pdf:"):
 
-        def build(progress) -> None:
-            progress("Writing the PDF (charts, tables, fonts)", 0.2)
-            analysis.render_pdf()
-            progress("PDF ready", 1.0)
+    def build(progress) -> None:
+        progress("Writing the PDF (charts, tables, fonts)", 0.2)
+        analysis.render_pdf()
+        progress("PDF ready", 1.0)
 
-        if ui.run_with_progress("Building the PDF", build):
-            st.rerun()
+    building = ui.job_running("Building the PDF")
+    clicked = not building and st.button("Build the PDF", key="report.build_pdf", type="primary",
+                                         icon=":material/picture_as_pdf:")
+    if ui.background_run("Building the PDF", build, start=clicked):
+        st.rerun()
 
 from engine.report import exports  # noqa: E402
 

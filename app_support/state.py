@@ -1,4 +1,8 @@
-"""The session's one Analysis object, the shared engine cache and widget-state keys.
+"""The session's Analysis (kept under a token in the URL), the shared engine cache and widget-state keys.
+
+The analysis lives in :mod:`app_support.sessions` under a random token carried
+in the page URL (``?analysis=<token>``), so a refresh or the same link in a new
+tab finds it again, computed stages and background runs included.
 
 Widgets are keyed ``"w:<name>"`` and initialised from the project the first time
 they render (again after a page switch, when Streamlit drops their state), so
@@ -15,11 +19,20 @@ from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
+from streamlit.logger import get_logger
 
+from app_support import jobs
+from app_support.sessions import Entry, Registry
+from app_support.store import Store
 from engine.analysis import Analysis
 
 ANALYSIS_KEY = "analysis"
+ENTRY_KEY = "store.entry"
+NOTICE_KEY = "store.notice"
+TOKEN_PARAM = "analysis"
 WIDGET_PREFIX = "w:"
+EXPIRED_NOTICE = "The analysis in this link has expired or does not exist, so a new one was started."
+CLOSED_NOTICE = "This analysis was closed with “Start over” in another tab, so a new one was started."
 
 
 class EngineCache:
@@ -58,23 +71,90 @@ def memo(stage: str, key: str, compute: Callable[[], Any]) -> Any:
     return engine_cache().get_or_compute(stage, key, compute)
 
 
+@st.cache_resource(show_spinner=False)
+def registry() -> Registry:
+    """Every analysis of the server process under its token, backed by the disk store."""
+    get_logger(jobs.__name__)  # background runs are logged with Streamlit's own messages
+    return Registry(Store.from_env(), memo=engine_cache().get_or_compute)
+
+
+def entry() -> Entry:
+    """The session's analysis entry, found by the token in the URL when the session is new.
+
+    A new session (first visit, refresh, another tab) reads ``?analysis=<token>``:
+    a known token brings its analysis back; a forged, unknown or expired one
+    starts a clean analysis and leaves a one-line notice (:func:`pop_notice`).
+    The token is written back into the URL on every run, since a page switch
+    clears the query parameters.
+    """
+    reg = registry()
+    current: Entry | None = st.session_state.get(ENTRY_KEY)
+    if current is not None and not reg.adopt(current):  # Start over in another tab with this link
+        st.session_state[NOTICE_KEY] = CLOSED_NOTICE
+        current = reg.new()
+        st.session_state[ENTRY_KEY] = current
+    if current is None:
+        token = st.query_params.get(TOKEN_PARAM)
+        current = reg.open(token) if token else None
+        if token and current is None:
+            st.session_state[NOTICE_KEY] = EXPIRED_NOTICE
+        if current is None:
+            current = reg.new()
+        st.session_state[ENTRY_KEY] = current
+    if st.query_params.get(TOKEN_PARAM) != current.token:
+        st.query_params[TOKEN_PARAM] = current.token
+    return current
+
+
 def get_analysis() -> Analysis:
-    analysis = st.session_state.get(ANALYSIS_KEY)
-    if analysis is None:
-        analysis = Analysis()
+    """The session's analysis (shared with every tab holding the same link)."""
+    analysis = entry().analysis
+    if st.session_state.get(ANALYSIS_KEY) is not analysis:  # replaced, possibly in another tab
+        if st.session_state.get(ANALYSIS_KEY) is not None:
+            _forget_widgets()
         st.session_state[ANALYSIS_KEY] = analysis
-    analysis.memo = memo
+    analysis.memo = engine_cache().get_or_compute
     return analysis
 
 
 def replace_analysis(new: Analysis) -> Analysis:
     """Make ``new`` the session's analysis and forget widget values that belonged to the old one."""
+    _forget_widgets()
+    registry().replace(entry(), new)
+    st.session_state[ANALYSIS_KEY] = new
+    return new
+
+
+def save() -> None:
+    """Write the analysis to disk if it changed (after every script run, also one a page stopped)."""
+    current = st.session_state.get(ENTRY_KEY)
+    if current is not None:
+        registry().save(current)
+
+
+def start_over() -> None:
+    """Forget the analysis (memory and disk) and every session value; a clean analysis under a new token."""
+    reg = registry()
+    current = st.session_state.get(ENTRY_KEY)
+    if current is not None:
+        reg.discard(current)
+    for key in list(st.session_state.keys()):
+        if key != "pages":
+            del st.session_state[key]
+    st.session_state[ENTRY_KEY] = fresh = reg.new()
+    st.session_state[ANALYSIS_KEY] = fresh.analysis
+    st.query_params[TOKEN_PARAM] = fresh.token
+
+
+def pop_notice() -> str | None:
+    """The one-line notice about the link (shown once), if any."""
+    return st.session_state.pop(NOTICE_KEY, None)
+
+
+def _forget_widgets() -> None:
     for key in list(st.session_state.keys()):
         if isinstance(key, str) and key.startswith(WIDGET_PREFIX):
             del st.session_state[key]
-    new.memo = memo
-    st.session_state[ANALYSIS_KEY] = new
-    return new
 
 
 def widget(name: str, value: Any) -> str:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-from app_support import state
+from app_support import jobs, state
 from app_support.uploads import demo_analysis
 from engine.analysis import STEP_TITLES, STEPS, Analysis
 from engine.errors import InputError
@@ -19,6 +20,8 @@ STATUS_ICON = {
     "pending": ":material/radio_button_unchecked:",
 }
 STATUS_WORD = {"done": "done", "stale": "out of date", "pending": "to do"}
+POLL_SECONDS = 0.3  # how often a followed background run redraws its progress
+DEMO_LABEL = "Running the sample analysis"
 
 
 def statuses(analysis: Analysis) -> dict[str, str]:
@@ -43,9 +46,30 @@ def demo_button(pages: dict[str, Any]) -> None:
     )
     st.caption("Runs the whole analysis on the bundled sample in a few seconds.")
     if clicked:
-        new = state.replace_analysis(demo_analysis())
-        if run_with_progress("Running the sample analysis", new.run_all):
+        running = state.entry().runner.find(DEMO_LABEL)
+        if running is not None and running.active:  # a second click follows the run already going
+            new = state.get_analysis()
+        else:
+            new = state.replace_analysis(demo_analysis())
+        if run_with_progress(DEMO_LABEL, new.run_all):
             st.switch_page(pages["report"])
+
+
+def start_over_button(pages: dict[str, Any]) -> None:
+    """Forget this analysis and begin a clean one (behind a confirmation)."""
+    with st.popover("Start over", icon=":material/restart_alt:", width="stretch"):
+        st.write("Forget this analysis — its data, choices and label edits — and start a clean one. "
+                 "Its link stops working.")
+        if st.button("Forget it and start over", key="sidebar.start_over", type="primary"):
+            state.start_over()
+            st.switch_page(pages["data"])
+
+
+def link_notice() -> None:
+    """The one-line notice about the link (expired or unknown), once."""
+    notice = state.pop_notice()
+    if notice:
+        st.info(notice, icon=":material/link_off:")
 
 
 def stale_notice(analysis: Analysis, step: str) -> None:
@@ -63,8 +87,10 @@ def require(analysis: Analysis, step: str, pages: dict[str, Any] | None = None) 
     if status == "done":
         return
     number = STEPS.index(step) + 1
+    job = state.entry().runner.active()
+    running = f" ({job.label.lower()} is running now: see the sidebar)" if job is not None else ""
     st.info(
-        f"Step {number} ({STEP_TITLES[step]}) is {STATUS_WORD[status]}; finish it first, "
+        f"Step {number} ({STEP_TITLES[step]}) is {STATUS_WORD[status]}{running}; finish it first, "
         "or use “Try it with sample data” in the sidebar.",
         icon=":material/info:",
     )
@@ -76,20 +102,30 @@ def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
     try:
         fn(*args, **kwargs)
         return True
-    except InputError as exc:
-        st.error(str(exc), icon=":material/error:")
-    except Exception as exc:  # a bug: say so plainly, keep the session alive
-        st.error(f"Something went wrong inside the engine ({exc.__class__.__name__}); your work so far is kept.")
-        with st.expander("Technical details"):
-            st.code("".join(traceback.format_exception(exc))[-4000:])
+    except Exception as exc:
+        show_failure(exc)
     return False
+
+
+def show_failure(exc: BaseException) -> None:
+    """Bad input as its one sentence; anything else as a plain apology with the details folded away."""
+    if isinstance(exc, InputError):
+        st.error(str(exc), icon=":material/error:")
+        return
+    st.error(f"Something went wrong inside the engine ({exc.__class__.__name__}); your work so far is kept.")
+    with st.expander("Technical details"):
+        st.code("".join(traceback.format_exception(exc))[-4000:])
 
 
 def ensure(analysis: Analysis, stage: str, run: Callable[[], Any]) -> Any:
     """The stage's up-to-date value, running it first when needed; stops the page when it cannot be had.
 
-    A failed run has already shown its message (see :func:`attempt`); nothing is lost.
+    When the stage is not done, a background run in progress is followed to its end first
+    (it may be computing this very stage). A failed run has already shown its message
+    (see :func:`attempt`); nothing is lost.
     """
+    if analysis.stage_status(stage) != "done":
+        wait_for_background()
     if analysis.stage_status(stage) != "done":
         attempt(run)
     value = analysis.current(stage)
@@ -99,17 +135,95 @@ def ensure(analysis: Analysis, stage: str, run: Callable[[], Any]) -> Any:
 
 
 def run_with_progress(label: str, fn: Callable[[Callable[[str, float], None]], Any]) -> bool:
-    """Run ``fn(report)`` inside a status box with a progress bar; errors shown as in :func:`attempt`."""
-    with st.status(label, expanded=True) as box:
-        bar = st.progress(0.0, text="Starting")
+    """Run ``fn(report)`` in the background and follow it here in a status box with a progress bar.
 
-        def report(message: str, fraction: float) -> None:
-            bar.progress(min(max(float(fraction), 0.0), 1.0), text=message)
+    The run belongs to the analysis, not to this page: moving to another page stops only
+    the following (the sidebar keeps showing the progress). A run with the same label
+    already queued or running is followed instead of being started twice. Errors are
+    shown as in :func:`attempt`; True when it finished.
+    """
+    return follow(state.entry().runner.start(label, fn))
 
-        ok = attempt(fn, report)
-        box.update(label=f"{label}: {'finished' if ok else 'stopped'}", state="complete" if ok else "error",
-                   expanded=not ok)
-    return ok
+
+def background_run(label: str, fn: Callable[[Callable[[str, float], None]], Any], start: bool) -> bool:
+    """A page's long run: started when ``start`` (a button), else followed if one is in progress.
+
+    Coming back to the page while the run goes on shows its progress again; a run that
+    stopped while the analyst was elsewhere shows why, once. True when a run finished here.
+    """
+    if start:
+        return run_with_progress(label, fn)
+    job = state.entry().runner.find(label)
+    if job is None:
+        return False
+    if job.active:
+        return follow(job)
+    if job.state == jobs.FAILED and not job.seen:
+        job.seen = True
+        show_failure(job.error)
+    return False
+
+
+def job_running(label: str) -> bool:
+    """True while the run ``label`` is queued or running for this analysis."""
+    job = state.entry().runner.find(label)
+    return job is not None and job.active
+
+
+def follow(job: jobs.Job) -> bool:
+    """Show ``job``'s progress until it ends (redrawn often, so a click elsewhere interrupts at once)."""
+    with st.status(job.label, expanded=True) as box:
+        bar = st.progress(job.fraction, text=_progress_text(job))
+        while not job.wait(POLL_SECONDS):
+            bar.progress(job.fraction, text=_progress_text(job))
+        job.seen = True
+        if job.error is not None:
+            show_failure(job.error)
+        elif not job.ok:
+            st.write(job.message)
+        box.update(label=f"{job.label}: {'finished' if job.ok else 'stopped'}",
+                   state="complete" if job.ok else "error", expanded=not job.ok)
+    return job.ok
+
+
+def _progress_text(job: jobs.Job) -> str:
+    """The job's message and how long it has run (which keeps counting when the analyst comes back)."""
+    if job.started_at is None:
+        return job.message
+    return f"{job.message} · {time.time() - job.started_at:.0f} s"
+
+
+def wait_for_background(label: str | None = None) -> None:
+    """Follow the analysis's background runs (only those named ``label`` if given) to their end."""
+    runner = state.entry().runner
+    while (job := runner.active()) is not None and label in (None, job.label):
+        follow(job)
+
+
+def background_status() -> None:
+    """Sidebar: the background run in progress (redrawn every second), or why the last one stopped."""
+    runner = state.entry().runner
+    if runner.active() is not None:
+        _background_progress()
+        return
+    failed = runner.unseen_failure()
+    if failed is not None:
+        failed.seen = True  # said once, here or on its page
+        reason = str(failed.error) if isinstance(failed.error, InputError) else "something went wrong in the engine"
+        st.error(f"{failed.label} stopped: {reason}", icon=":material/error:")
+
+
+@st.fragment(run_every=1.0)
+def _background_progress() -> None:
+    runner = state.entry().runner
+    job = runner.active()
+    if job is None:
+        last = runner.latest_finished()
+        if last is not None and not last.seen:  # finished while nobody followed it: redraw with its result
+            st.rerun()
+        return
+    st.caption(f":material/hourglass_top: {job.label}")
+    st.progress(job.fraction, text=_progress_text(job))
 
 
 def chart(spec, key: str | None = None, share: float = 1.0, cache_key: str | None = None) -> None:
