@@ -1,6 +1,6 @@
 """Entry point of the Streamlit app: page config, navigation and the frame shared by the five steps.
 
-Pages are thin views over the session's one :class:`engine.analysis.Analysis`.
+Pages are thin views over the session's one :class:`engine.analysis.runner.Analysis`.
 The sidebar lists the steps with their status (done / out of date / to do) and
 is redrawn after the page ran when the page changed a status. The analysis is
 kept under a token in the URL (app_support.state), saved after every run.

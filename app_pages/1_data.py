@@ -4,7 +4,7 @@ import streamlit as st
 
 from app_support import state, ui, uploads
 from app_support.uploads import demo_analysis, load_uploads, open_project
-from engine.features import require_enough_units, units_to_segment
+from engine.features.matrix import require_enough_units, units_to_segment
 from engine.project import ROLE_NAMES
 
 analysis = state.get_analysis()

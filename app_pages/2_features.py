@@ -3,8 +3,9 @@
 import streamlit as st
 
 from app_support import state, ui
-from engine.features import available_features, default_features, feature_def
-from engine.scaling import SCALERS
+from engine.features.catalogue import feature_def
+from engine.features.matrix import available_features, default_features
+from engine.features.scaling import SCALERS
 
 analysis = state.get_analysis()
 project = analysis.project
@@ -85,17 +86,17 @@ st.caption(
 for warning in features.warnings:
     st.warning(warning)
 
-from engine import charts  # noqa: E402  (chart specs; imported once the page has something to draw)
+from engine.views import chart_features  # noqa: E402  (chart specs; imported once the page has something to draw)
 
 st.subheader("Distributions")
 st.caption("Raw values before the log transform and scaling.")
 grid = st.columns(3)
 for i, name in enumerate(features.names):
     with grid[i % 3]:
-        ui.chart(charts.distribution_chart(features.table, name, label(name), features.unit),
+        ui.chart(chart_features.distribution_chart(features.table, name, label(name), features.unit),
                  key=f"features.dist.{name}")
 if len(features.names) >= 2:
     st.subheader("Correlations")
-    ui.chart(charts.correlation_chart(features.table, features.names, features.labels), share=0.55)
+    ui.chart(chart_features.correlation_chart(features.table, features.names, features.labels), share=0.55)
 
 st.page_link(st.session_state["pages"]["compare"], label="Next: compare algorithms", icon=":material/arrow_forward:")

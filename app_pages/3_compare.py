@@ -3,9 +3,9 @@
 import streamlit as st
 
 from app_support import state, ui
-from engine.algorithms import ALGORITHMS
-from engine.metrics import METRICS
-from engine.projection import METHODS
+from engine.clustering.algorithms import ALGORITHMS
+from engine.clustering.metrics import METRICS
+from engine.views.projection import METHODS
 
 analysis = state.get_analysis()
 clustering = analysis.project.clustering
@@ -87,7 +87,7 @@ run = choice.run
 st.info(f"{choice.reason} {run.n_clusters} clusters of {len(run.labels):,} {features.unit}s.",
         icon=":material/check:")
 
-from engine import charts  # noqa: E402
+from engine.views import chart_models, charts  # noqa: E402
 
 # ---- the comparison -----------------------------------------------------------
 st.subheader("All runs")
@@ -108,7 +108,7 @@ st.dataframe(
        "status": st.column_config.TextColumn("Status"), "reason": st.column_config.TextColumn("Why")},
 )
 algorithm_labels = {a: ALGORITHMS[a].label for a in ALGORITHMS}
-ui.chart(lambda: charts.metric_vs_k_chart(table, algorithm_labels=algorithm_labels),
+ui.chart(lambda: chart_models.metric_vs_k_chart(table, algorithm_labels=algorithm_labels),
          cache_key=f"metric_vs_k:{analysis.fingerprint('comparison')}{analysis.data_digest}")
 
 # ---- the chosen clusters ------------------------------------------------------
@@ -133,6 +133,6 @@ if stab is not None:
     st.subheader("Stability")
     st.metric("Adjusted Rand index across resamples", f"{stab.ari_mean:.2f} ± {stab.ari_std:.2f}",
               help=f"{stab.n_resamples} bootstrap refits of the chosen model; 1 means identical clusters.")
-    ui.chart(charts.stability_chart(stab, names), share=0.7)
+    ui.chart(chart_models.stability_chart(stab, names), share=0.7)
 
 st.page_link(st.session_state["pages"]["label"], label="Next: name the clusters", icon=":material/arrow_forward:")

@@ -5,8 +5,8 @@ import math
 import streamlit as st
 
 from app_support import state, ui
-from engine.profiles import profiling_table
 from engine.project import LabelSpec
+from engine.views.profiles import profiling_table
 
 analysis = state.get_analysis()
 project = analysis.project
@@ -33,7 +33,7 @@ names = {c: lab.name for c, lab in labels.items()}
 for note in notes:
     st.info(note)
 
-from engine import charts  # noqa: E402
+from engine.views import charts  # noqa: E402
 
 st.subheader("Profiles")
 table = profiling_table(profile, names)

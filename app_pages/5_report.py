@@ -6,7 +6,7 @@ import streamlit as st
 
 from app_support import state, ui
 from app_support.uploads import save_logo
-from engine.analysis import STEP_TITLES, STEPS
+from engine.analysis.stages import STEP_TITLES, STEPS
 from engine.project import DETAILS, PAGE_SIZES
 
 analysis = state.get_analysis()
@@ -106,7 +106,8 @@ cols[4].download_button("Project file", analysis.to_project_json(), f"{stem}-pro
 # Charts for slides: drawn when asked (PNG and SVG of every chart take a few seconds), kept for this report.
 from engine.report import deck  # noqa: E402
 
-prepared = st.session_state.get("report.charts_zip")
+outputs = state.entry().outputs  # written by the background run, which has no page session of its own
+prepared = outputs.get("charts_zip")
 if prepared is not None and prepared[0] == html[0]:
     st.download_button("Charts for slides (ZIP: PNG and SVG)", prepared[1], f"{stem}-charts.zip", "application/zip",
                        key="report.dl_charts", on_click="ignore", icon=":material/download:",
@@ -116,7 +117,7 @@ elif st.button("Prepare the charts for slides", key="report.charts", icon=":mate
 
     def prepare(progress) -> None:
         progress("Drawing every chart as PNG and SVG", 0.2)
-        st.session_state["report.charts_zip"] = (html[0], deck.charts_zip(deck.deck_charts(result, report)))
+        outputs["charts_zip"] = (html[0], deck.charts_zip(deck.deck_charts(result, report)))
         progress("Charts ready", 1.0)
 
     if ui.run_with_progress("Preparing the charts", prepare):

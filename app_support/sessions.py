@@ -2,7 +2,7 @@
 
 A refresh (F5) or the same link in another tab is a new Streamlit session; it
 finds its analysis here by the token in the page URL. The :class:`Registry`
-keeps the live :class:`Entry` (the :class:`~engine.analysis.Analysis` with
+keeps the live :class:`Entry` (the :class:`~engine.analysis.runner.Analysis` with
 every computed stage, and the :class:`~app_support.jobs.Runner` of its
 background runs) for the server process, and writes the project file, the
 uploaded files and the list of finished stages to :class:`~app_support.store.Store`
@@ -25,8 +25,10 @@ from pathlib import Path
 
 from app_support.jobs import Progress, Runner
 from app_support.store import Store, new_token, valid_token
-from engine.analysis import REPO_ROOT, Analysis, Memo
+from engine.analysis.runner import Analysis
+from engine.analysis.stages import Memo
 from engine.errors import InputError
+from engine.project_paths import REPO_ROOT
 
 RESTORE_LABEL = "Restoring your analysis"
 SAVED_STAGES = ("data", "features", "comparison", "choice", "stability", "labels", "pdf")
@@ -45,6 +47,8 @@ class Entry:
     saved: tuple | None = field(default=None, repr=False)  # what the disk holds, to skip unchanged saves
     touched: float = 0.0
     closed: bool = False  # Start over in some tab: the token no longer works
+    # files a background run made for the pages (e.g. the charts ZIP), keyed by name: (html they belong to, bytes)
+    outputs: dict = field(default_factory=dict, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 

@@ -24,7 +24,7 @@ from streamlit.logger import get_logger
 from app_support import jobs
 from app_support.sessions import Entry, Registry
 from app_support.store import Store
-from engine.analysis import Analysis
+from engine.analysis.runner import Analysis
 
 ANALYSIS_KEY = "analysis"
 ENTRY_KEY = "store.entry"

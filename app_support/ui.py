@@ -11,7 +11,8 @@ import streamlit as st
 
 from app_support import jobs, state
 from app_support.uploads import demo_analysis
-from engine.analysis import STEP_TITLES, STEPS, Analysis
+from engine.analysis.runner import Analysis
+from engine.analysis.stages import STEP_TITLES, STEPS
 from engine.errors import InputError
 
 STATUS_ICON = {

@@ -11,12 +11,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from engine.analysis import Analysis
+from engine.analysis.runner import Analysis
 from engine.errors import InputError
-from engine.io import SUPPORTED_SUFFIXES
+from engine.loading.io import SUPPORTED_SUFFIXES
 from engine.project import Project
 
-DATA_SUFFIXES = SUPPORTED_SUFFIXES  # exactly what engine.io reads
+DATA_SUFFIXES = SUPPORTED_SUFFIXES  # exactly what engine.loading.io reads
 LOGO_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg")
 
 Upload = tuple[str, bytes]

@@ -26,13 +26,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from engine.compare import compare  # noqa: E402
-from engine.metrics import SAMPLE_SIZE, silhouette_values  # noqa: E402
+from engine.clustering.compare import compare  # noqa: E402
+from engine.clustering.metrics import SAMPLE_SIZE, silhouette_values  # noqa: E402
+from engine.clustering.sampling import random_sample, stratified_sample  # noqa: E402
+from engine.clustering.selection import recommend  # noqa: E402
+from engine.clustering.stability import stability  # noqa: E402
 from engine.project import DEFAULT_ALGORITHMS  # noqa: E402
 from engine.results import NOISE  # noqa: E402
-from engine.sampling import random_sample, stratified_sample  # noqa: E402
-from engine.selection import recommend  # noqa: E402
-from engine.stability import stability  # noqa: E402
 
 # segment: share, orders (Poisson mean), basket size, unit price (lognormal median), recency days, tenure days
 SEGMENTS = {

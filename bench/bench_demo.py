@@ -33,7 +33,7 @@ def main() -> None:
     args = ap.parse_args()
 
     t_import = time.perf_counter()
-    from engine.analysis import run_project
+    from engine.analysis.runner import run_project
     from engine.project import demo_project
     from engine.report import render
     from engine.report.worker import RenderPool

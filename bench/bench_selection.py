@@ -40,7 +40,7 @@ from sklearn.cluster import KMeans  # noqa: E402
 from sklearn.metrics import adjusted_rand_score  # noqa: E402
 from sklearn.mixture import GaussianMixture  # noqa: E402
 
-from engine import pipeline  # noqa: E402
+from engine.analysis import steps as pipeline  # noqa: E402
 from engine.project import Project  # noqa: E402
 
 

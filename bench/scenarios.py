@@ -5,7 +5,7 @@ behaviour (orders in the window, items per order, price level, days since the
 last order, days between the first and the last order) and turns every customer
 into transaction lines, so the engine sees what it sees on a real export: counts,
 money, dates, returns, whales, single-purchase customers. The latent-space
-generator shares nothing with ``engine.sample`` (the bundled demo), which is
+generator shares nothing with ``engine.synthetic`` (the bundled demo), which is
 included as a second family: the benchmark must not reward tuning to one generator.
 
 Knobs (all varied by :data:`SCENARIOS`):
@@ -21,7 +21,7 @@ Knobs (all varied by :data:`SCENARIOS`):
   per transaction id, signup dates) or ``"online_retail"`` (one invoice of
   several lines, StockCode, UnitPrice, Country, no signup date);
   ``"demo_generator"`` uses the bundled sample's own generator instead
-  (``engine.sample``, five segments defined by ranges), as a second family.
+  (``engine.synthetic``, five segments defined by ranges), as a second family.
 * ``informative``: how many of the five dimensions separate the segments.
 
 The truth file lists every customer who has at least one line, with its segment.
@@ -205,7 +205,7 @@ def write(s: Scenario, folder: Path) -> tuple[list[Path], pd.DataFrame]:
     """Write the scenario's CSV files under ``folder``; return the paths and the truth."""
     folder.mkdir(parents=True, exist_ok=True)
     if s.shape == "demo_generator":  # the bundled sample's own generator: another family of segments
-        from engine.sample import make_sample, write_sample
+        from engine.synthetic import make_sample, write_sample
 
         sample = make_sample(n_customers=s.n_customers, seed=s.seed)
         paths = write_sample(sample, folder, folder / "truth.csv")[:3]

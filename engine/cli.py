@@ -79,8 +79,8 @@ def _load_project(args):
 
 
 def _inspect(args) -> int:
-    from engine.dataset import load_dataset
-    from engine.inspect import format_inspect
+    from engine.loading.dataset import load_dataset
+    from engine.loading.inspect import format_inspect
 
     project = _load_project(args)
     dataset = load_dataset(
@@ -92,7 +92,7 @@ def _inspect(args) -> int:
 
 
 def _build(args) -> int:
-    from engine.analysis import run_project
+    from engine.analysis.runner import run_project
     from engine.project import demo_project, resolved_project
     from engine.report import exports, render
     from engine.report.worker import RenderPool

@@ -7,7 +7,7 @@ The rules, the same in every sentence, table cell and CSV:
 - Whole numbers have thousands separators (12,345); decimals are fixed (1,234.57).
 - A share is a percentage with one decimal (0.4128 -> 41.3%); the summary JSON
   keeps it as a fraction to 4 decimals (:func:`round_share`).
-- A metric has the decimals of its :class:`engine.metrics.Metric` entry (the app's,
+- A metric has the decimals of its :class:`engine.clustering.metrics.Metric` entry (the app's,
   the PDF's and the JSON's alike).
 - A multiple is written with two decimals and "×" (0.70×).
 - Money carries no currency symbol (the data does not say which).
@@ -27,13 +27,12 @@ import math
 
 import pandas as pd
 
-from engine.metrics import METRICS
 from engine.results import NOISE
 
 MISSING = "–"  # en dash: shown for a value that does not exist
 
 # Decimals per metric key, shared by the PDF, the app and the summary JSON: the registry's, plus stability.
-METRIC_DECIMALS = {**{key: m.decimals for key, m in METRICS.items()}, "ari": 3, "jaccard": 3}
+STABILITY_DECIMALS = {"ari": 3, "jaccard": 3}  # the clustering metrics' decimals live on their registry entries
 DEFAULT_METRIC_DECIMALS = 4
 SHARE_DECIMALS = 4  # shares are fractions; 4 decimals = percentages to 2 decimals
 PCT_DECIMALS = 1  # a percentage is printed with one decimal everywhere: 41.3%
@@ -81,11 +80,20 @@ def is_number(value) -> bool:
         return False
 
 
+def metric_decimals(key: str) -> int:
+    """Decimals of a metric: its :class:`engine.clustering.metrics.Metric` entry, the stability indices' 3, else 4."""
+    from engine.clustering.metrics import METRICS  # lazy: formatting sits below the clustering registries
+
+    if key in METRICS:
+        return METRICS[key].decimals
+    return STABILITY_DECIMALS.get(key, DEFAULT_METRIC_DECIMALS)
+
+
 def round_metric(key: str, value) -> float | None:
     """A metric rounded as the report prints it; None when missing (JSON null)."""
     if is_missing(value):
         return None
-    return round(float(value), METRIC_DECIMALS.get(key, DEFAULT_METRIC_DECIMALS))
+    return round(float(value), metric_decimals(key))
 
 
 def round_share(value) -> float | None:
@@ -124,11 +132,11 @@ def approx(value) -> str:
 
 
 def metric(value, key: str = "") -> str:
-    """A clustering metric with the decimals of :data:`METRIC_DECIMALS`."""
+    """A clustering metric with its registry entry's decimals (:func:`metric_decimals`)."""
     rounded = round_metric(key, value)
     if rounded is None:
         return MISSING
-    return f"{rounded:,.{METRIC_DECIMALS.get(key, DEFAULT_METRIC_DECIMALS)}f}"
+    return f"{rounded:,.{metric_decimals(key)}f}"
 
 
 def pct(value, decimals: int = PCT_DECIMALS) -> str:
@@ -318,7 +326,7 @@ def feature_label(key: str, labels: dict[str, str] | None = None) -> str:
     """A feature as a client reads it: the given label, else the feature registry's ("Recency (days)"), else words."""
     if labels and labels.get(key):
         return str(labels[key])
-    from engine.features import feature_def  # lazy: the feature catalogue imports scikit-learn
+    from engine.features.catalogue import feature_def  # lazy: the feature catalogue imports scikit-learn
 
     entry = feature_def(key)
     return entry.label if entry is not None else str(key).replace("_", " ")
@@ -327,7 +335,7 @@ def feature_label(key: str, labels: dict[str, str] | None = None) -> str:
 def algorithm_label(key: str) -> str:
     """An algorithm as a client reads it: the registry's label ("k-means"), else the key in words."""
     try:
-        from engine.algorithms import ALGORITHMS  # lazy: it imports scikit-learn
+        from engine.clustering.algorithms import ALGORITHMS  # lazy: it imports scikit-learn
     except ImportError:  # registry not available
         ALGORITHMS = {}
     entry = ALGORITHMS.get(key)

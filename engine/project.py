@@ -64,7 +64,7 @@ class ClusteringSpec:
     params: dict[str, dict] = field(default_factory=dict)
     choice: dict | None = None  # {"algorithm": ..., "k": ...} pins the model
     stability_resamples: int = 10
-    selection: dict = field(default_factory=dict)  # model-selection rule settings (engine.selection)
+    selection: dict = field(default_factory=dict)  # model-selection rule settings (engine.clustering.selection)
 
 
 @dataclass
@@ -214,7 +214,7 @@ class Project:
             raise InputError(f"clustering.seed is {seed!r}; use a whole number 0 or above.")
         if not self.clustering.algorithms:
             raise InputError("clustering.algorithms is empty; name at least one algorithm.")
-        from engine.algorithms import (
+        from engine.clustering.algorithms import (
             ALGORITHMS,  # local: the registry loads scikit-learn, which the app start skips
         )
 
@@ -230,7 +230,7 @@ class Project:
             k = ch.get("k")
             if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 2):
                 raise InputError(f"clustering.choice.k is {k!r}; use a whole number of 2 or more.")
-        from engine.selection import SelectionRule
+        from engine.clustering.selection import SelectionRule
 
         SelectionRule.from_dict(self.clustering.selection)
         if not 0 <= self.clustering.stability_resamples <= 200:

@@ -7,13 +7,13 @@ same objects ("compute once, render many").
 
 Stage order (one direction only)::
 
-    load  -> Dataset            (engine.dataset)
-    features -> FeatureMatrix   (engine.features)
-    compare -> Comparison       (engine.compare)
-    choose -> Recommendation, RunResult, Stability   (engine.selection, engine.stability)
-    profile -> Profile          (engine.profiles)
+    load  -> Dataset            (engine.loading.dataset)
+    features -> FeatureMatrix   (engine.features.matrix)
+    compare -> Comparison       (engine.clustering.compare)
+    choose -> Recommendation, RunResult, Stability   (engine.clustering.selection, engine.clustering.stability)
+    profile -> Profile          (engine.views.profiles)
     narrative -> ClusterLabel per cluster, ConsistencyWarning list (engine.narrative)
-    all of it -> AnalysisResult (engine.analysis)
+    all of it -> AnalysisResult (engine.analysis.runner)
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from engine.projection import Projection
+    from engine.views.projection import Projection
 
 # Canonical column names of the joined transaction frame. Loaders map the
 # analyst's columns onto these; everything downstream uses only these names.
@@ -117,7 +117,7 @@ class Dataset:
 
 @dataclass(frozen=True)
 class FeatureDef:
-    """One entry of the feature catalogue (engine.features.FEATURES)."""
+    """One entry of the feature catalogue (engine.features.matrix.FEATURES)."""
 
     name: str  # stable key used in project files, e.g. "recency_days"
     label: str  # "Recency"
@@ -126,7 +126,7 @@ class FeatureDef:
     skewed: bool = False  # heavy right tail: log1p by default
     needs: tuple[str, ...] = ()  # canonical columns required: where the feature is offered and computed
     additive: bool = False  # a cluster total means something (revenue, orders, items; not days or prices)
-    # per-customer values from an engine.aggregate.CustomerLines (None: computed as a family, e.g. shares)
+    # per-customer values from an engine.features.aggregate.CustomerLines (None: computed as a family, e.g. shares)
     compute: Callable[[Any], Any] | None = field(default=None, compare=False, repr=False)
 
 
@@ -297,7 +297,7 @@ class ConsistencyWarning:
 
 @dataclass
 class AnalysisResult:
-    """Everything one run of the engine produced, ready to render (built by :meth:`engine.analysis.Analysis.to_result`)."""
+    """Everything one run of the engine produced, ready to render (built by :meth:`engine.analysis.runner.Analysis.to_result`)."""
 
     project: object  # engine.project.Project (results stay free of the project module)
     dataset: Dataset

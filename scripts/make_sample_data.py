@@ -4,7 +4,7 @@ Run from the repository root::
 
     python scripts/make_sample_data.py [--customers 3000] [--seed 7] [--end-date 2024-12-31]
 
-The defaults produce the committed files; tests/engine/test_sample.py checks that
+The defaults produce the committed files; tests/engine/test_synthetic.py checks that
 they still match, so change the generator and the files together.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from engine.sample import make_sample, write_sample  # noqa: E402
+from engine.synthetic import make_sample, write_sample  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,7 @@ def _engine_modules() -> list[str]:
 
 def test_engine_modules_import_without_streamlit_or_umap():
     modules = _engine_modules()
-    assert "engine.pipeline" in modules and "engine.errors" in modules
+    assert "engine.analysis.steps" in modules and "engine.errors" in modules
     code = (
         "import sys, importlib\n"
         "class Block:\n"
@@ -41,3 +41,36 @@ def test_no_engine_source_mentions_streamlit_import():
         if any(line.lstrip().startswith(("import streamlit", "from streamlit")) for line in p.read_text().splitlines())
     ]
     assert offenders == []
+
+
+# The folder list reads like the pipeline; a step may use the steps before it, never one after it.
+LAYERS = ["loading", "features", "clustering", "views", "narrative", "report", "analysis"]
+SHARED = {"errors", "results", "project", "project_paths", "formatting", "synthetic"}  # below every step
+
+
+def _layer(module: str) -> int:
+    parts = module.split(".")
+    if len(parts) > 2 or (len(parts) == 2 and parts[1] in LAYERS):
+        return LAYERS.index(parts[1]) + 1 if parts[1] in LAYERS else 0
+    name = parts[1] if len(parts) > 1 else ""
+    return 0 if name in SHARED else len(LAYERS) + 1  # cli and __main__ sit on top
+
+
+def test_no_step_imports_a_later_step_at_module_level():
+    import ast
+
+    upward = []
+    for path in sorted((ROOT / "engine").rglob("*.py")):
+        module = ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+        for node in ast.parse(path.read_text()).body:  # module level only: a lazy import inside a function is allowed
+            if (isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("engine.")
+                    and _layer(node.module) > _layer(module)):
+                upward.append(f"{module} imports {node.module}")
+    assert upward == []
+
+
+def test_the_layers_are_the_engine_folders():
+    folders = {p.name for p in (ROOT / "engine").iterdir() if p.is_dir() and (p / "__init__.py").exists()}
+    assert folders == set(LAYERS)
+    loose = {p.stem for p in (ROOT / "engine").glob("*.py")} - {"__init__", "__main__", "cli"}
+    assert loose == SHARED

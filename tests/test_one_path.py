@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from engine.analysis import Analysis
+from engine.analysis.runner import Analysis
 from engine.project import demo_project
 from engine.report.exports import summary_dict
 

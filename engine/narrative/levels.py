@@ -19,7 +19,7 @@ Each level comes from one **score** on a common scale, cut at
 
 A feature is heavy-tailed when its population median is positive, no cluster
 median is negative, and any of: the feature catalogue marks it skewed
-(engine.features: money, counts, recency, …); Pearson's median skewness
+(engine.features.matrix: money, counts, recency, …); Pearson's median skewness
 3 (mean − median) / std is at least :data:`SKEW_RULE`; the mean is at least
 :data:`MEAN_MEDIAN_RULE` × the median. Pearson's coefficient alone fails
 exactly when it matters: one customer at 1,000,000 among 1,000 at about 100
@@ -103,7 +103,7 @@ def compares_medians(profile: Profile, feature: str) -> bool:
 
 def catalogue_skewed(feature: str) -> bool:
     """Whether the feature catalogue marks ``feature`` as heavy right-tailed (raw columns: False)."""
-    from engine.features import feature_def  # lazy: the catalogue module imports the data layer
+    from engine.features.catalogue import feature_def  # lazy: the catalogue module imports the data layer
 
     entry = feature_def(feature)
     return bool(entry is not None and entry.skewed)

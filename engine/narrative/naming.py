@@ -49,7 +49,7 @@ def generate_labels(
     Parameters
     ----------
     profile : Profile
-        Per-cluster tables (engine.profiles.profile_clusters).
+        Per-cluster tables (engine.views.profiles.profile_clusters).
     feature_labels : dict, optional
         Feature name -> human label; defaults to the labels the profile carries.
     fixed_names : dict, optional

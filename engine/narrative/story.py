@@ -207,7 +207,7 @@ def methodology(context: dict) -> list[str]:
     log = list(context.get("log") or [])
     out.append(f"Before scaling, log1p was applied to {join_words(log)} so that a few very large values do not "
                "dominate the distances." if log else "No log transform was applied.")
-    from engine.scaling import scaling_sentence  # lazy: it imports scikit-learn
+    from engine.features.scaling import scaling_sentence  # lazy: it imports scikit-learn
 
     scaling = context.get("scaling", "none")
     out.append(scaling_sentence(scaling))
@@ -288,7 +288,7 @@ def _stability_sentence(stability: Stability, name) -> str:
 
 
 def _metric_list(metrics: dict) -> str:
-    from engine.metrics import METRICS
+    from engine.clustering.metrics import METRICS
 
     parts = []
     for key, value in metrics.items():

@@ -60,7 +60,7 @@ def fill_in(template: str, values: dict) -> str:
 
 def rfm_lead(name: str) -> str:
     """The RFM rule behind a segment name, in score terms (no claims: the numbers follow)."""
-    from engine.rfm import RULES  # lazy: it imports scipy
+    from engine.features.rfm import RULES  # lazy: it imports scipy
 
     rule = next((r for r in RULES if r.segment.lower() == name.lower()), None)
     if rule is None:

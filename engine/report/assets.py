@@ -200,7 +200,7 @@ def _css_px(value: str | None) -> float:
 
 
 def chart_image(spec: dict, key: str, max_vector_marks: int = MAX_VECTOR_MARKS) -> ChartImage:
-    """A chart spec (engine.charts) rendered for the page: sanitised vector SVG, or a 2x JPEG.
+    """A chart spec (engine.views.charts) rendered for the page: sanitised vector SVG, or a 2x JPEG.
 
     Why an image and not inline SVG: WeasyPrint styles every inline SVG element
     through its CSS cascade and draws every path through Python matrix code
@@ -215,7 +215,7 @@ def chart_image(spec: dict, key: str, max_vector_marks: int = MAX_VECTOR_MARKS) 
     after every option change, and most changes (client name, sections, accent colour) leave
     the charts as they were. :func:`clear_chart_cache` empties it.
     """
-    from engine import vegalite
+    from engine.views import vegalite
 
     digest = hashlib.sha256(json.dumps([spec, key, max_vector_marks], sort_keys=True).encode("utf-8")).hexdigest()
     with _CACHE_LOCK:
@@ -235,7 +235,7 @@ def chart_image(spec: dict, key: str, max_vector_marks: int = MAX_VECTOR_MARKS) 
 
 def drawn_as_raster(spec: dict, max_vector_marks: int = MAX_VECTOR_MARKS) -> bool:
     """True for charts drawn as JPEG: a gradient legend, or more data rows than ``max_vector_marks``."""
-    from engine import vegalite
+    from engine.views import vegalite
 
     return vegalite.has_gradient_legend(spec) or vegalite.mark_count(spec) > max_vector_marks
 

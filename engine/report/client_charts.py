@@ -4,7 +4,7 @@ The segment map plots each customer's spend against their number of orders on
 log scales (a few very large customers would otherwise squeeze everyone else
 into a corner), coloured by segment, with each segment's median customer drawn
 as a large outlined marker. Specs are Vega-Lite dicts built like
-:mod:`engine.charts` (inline data, the report's config, the fixed segment
+:mod:`engine.views.charts` (inline data, the report's config, the fixed segment
 palette), so they render through the same safe path.
 """
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine import vegalite as vl
-from engine.charts import WIDTH, cluster_color
-from engine.projection import stratified_sample
 from engine.results import NOISE
+from engine.views import vegalite as vl
+from engine.views.chart_base import WIDTH, cluster_color
+from engine.views.projection import stratified_sample
 
 MAX_POINTS = 1500  # enough to show each segment's cloud; stratified so small segments stay visible
 SPEND, ORDERS = "monetary", "frequency"

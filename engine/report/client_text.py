@@ -12,7 +12,7 @@ import math
 import re
 
 from engine.formatting import approx, capitalise, integer, join_words, money, pct
-from engine.quality import NO_MONEY
+from engine.loading.quality import NO_MONEY
 from engine.report.context import ReportContext
 from engine.results import NOISE
 

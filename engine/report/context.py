@@ -14,10 +14,10 @@ from functools import cached_property
 import pandas as pd
 
 from engine.formatting import cluster_name, integer
-from engine.profiles import is_additive
 from engine.project import ReportSpec
 from engine.report.assets import ChartImage, chart_image
 from engine.results import NOISE, AnalysisResult, FeatureDef
+from engine.views.profiles import is_additive
 
 UNIT_WORDS = {"customer": ("customer", "customers"), "row": ("row", "rows")}
 # Customer features that are sums over transactions, so a cluster total means something
@@ -27,7 +27,7 @@ ADDITIVE_ROLES = ("amount", "quantity")  # for unit="row": the line amount and q
 
 def algorithm_label(key: str) -> str:
     """The algorithm's display name from the registry (the key itself if unregistered)."""
-    from engine.algorithms import ALGORITHMS
+    from engine.clustering.algorithms import ALGORITHMS
 
     entry = ALGORITHMS.get(key)
     return entry.label if entry is not None else key
@@ -35,7 +35,7 @@ def algorithm_label(key: str) -> str:
 
 def feature_def(name: str) -> FeatureDef | None:
     """The catalogue entry of a customer feature (share_<category> included), else None."""
-    from engine.features import feature_def as lookup
+    from engine.features.catalogue import feature_def as lookup
 
     return lookup(name)
 
@@ -54,7 +54,7 @@ class ReportContext:
     charts: list[tuple[str, str, dict]] = field(default_factory=list)
 
     def chart(self, spec: dict, key: str) -> ChartImage:
-        """A chart spec (from engine.charts) as an image for the page: vector SVG, or JPEG when it is dense.
+        """A chart spec (from engine.views.charts) as an image for the page: vector SVG, or JPEG when it is dense.
 
         vl-convert renders it, refusing any external URL; SVG is rebuilt from an allow-list
         (engine.report.assets.sanitize_svg) before it is embedded.
@@ -115,7 +115,7 @@ class ReportContext:
         from engine.narrative.levels import levels_by_cluster
 
         if self.result.levels is None:
-            raise ValueError("The result carries no feature levels; build it with engine.analysis.Analysis.")
+            raise ValueError("The result carries no feature levels; build it with engine.analysis.runner.Analysis.")
         return levels_by_cluster(self.result.levels)
 
     # ---- features ----------------------------------------------------------

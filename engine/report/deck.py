@@ -72,7 +72,7 @@ def deck_charts(result, options=None) -> list[DeckChart]:
 
 def render_chart(chart: DeckChart, fmt: str) -> bytes:
     """One chart as PNG (PNG_PPI pixels per inch) or SVG bytes; nothing is fetched."""
-    from engine import vegalite
+    from engine.views import vegalite
 
     if fmt == "png":
         return vegalite.to_png(chart.spec, ppi=PNG_PPI)

@@ -18,6 +18,7 @@ import re
 import numpy as np
 import pandas as pd
 
+from engine.clustering.metrics import METRICS, RANKED
 from engine.errors import InputError
 from engine.formatting import (
     MEAN_DECIMALS,
@@ -29,7 +30,6 @@ from engine.formatting import (
     round_metric,
     round_share,
 )
-from engine.metrics import METRICS, RANKED
 from engine.results import NOISE
 
 COMPARISON_METRICS = tuple(METRICS)  # every metric of the registry, in its order
@@ -85,7 +85,7 @@ def assignments_csv(result) -> str:
 
 def _unit_ids(result) -> dict[str, np.ndarray]:
     """Header -> value per unit: the customer id, the line's id, or row number and order id."""
-    from engine.parsing import normalise_ids
+    from engine.loading.parsing import normalise_ids
 
     index = result.features.table.index
     if result.features.unit != "row":
@@ -119,7 +119,7 @@ def _main_roles(dataset) -> dict[str, str]:
 
 def _rfm_scores(result):
     """Each customer's RFM scores and rule segment, on transaction data analysed per customer; else None."""
-    from engine.rfm import customer_scores
+    from engine.features.rfm import customer_scores
 
     if result.features.unit != "customer" or result.dataset.shape != "transactions":
         return None
@@ -132,7 +132,7 @@ def _rfm_scores(result):
 
 def profiles_csv(result) -> str:
     """The classic profiling table (average and total of each feature per cluster) as CSV."""
-    from engine.profiles import profile_csv
+    from engine.views.profiles import profile_csv
 
     return profile_csv(result.profile, cluster_names(result))
 

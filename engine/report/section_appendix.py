@@ -33,7 +33,7 @@ def build_appendix_data(ctx: ReportContext) -> dict:
 
 
 def build_appendix_method(ctx: ReportContext) -> dict:
-    from engine.scaling import scaling_sentence  # lazy: it imports scikit-learn
+    from engine.features.scaling import scaling_sentence  # lazy: it imports scikit-learn
 
     r = ctx.result
     f = r.features
@@ -59,7 +59,7 @@ def build_appendix_method(ctx: ReportContext) -> dict:
 
 
 def build_appendix_models(ctx: ReportContext) -> dict:
-    from engine.metrics import METRICS
+    from engine.clustering.metrics import METRICS
 
     comparison = section_models.build_algorithm_comparison(ctx)
     sweep = section_models.build_choosing_k(ctx)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from engine.metrics import METRICS, RANKED
+from engine.clustering.metrics import METRICS, RANKED
 from engine.report.context import ReportContext, algorithm_label
 from engine.results import RunResult
 
@@ -131,7 +131,7 @@ def build_choosing_k(ctx: ReportContext) -> dict:
     best = _best_run(sweep)
     image = None
     if sweep:
-        from engine.charts import metric_vs_k_chart
+        from engine.views.chart_models import metric_vs_k_chart
 
         table = r.comparison.table()
         table = table[table["algorithm"] == algorithm]

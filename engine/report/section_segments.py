@@ -44,7 +44,7 @@ def build_cluster_sizes(ctx: ReportContext) -> dict:
         for c in ctx.cluster_ids()
     ]
     total_size = sum(row["size"] for row in rows)
-    from engine.charts import sizes_chart
+    from engine.views.charts import sizes_chart
 
     return {
         "rows": rows,
@@ -103,7 +103,7 @@ def build_characteristics(ctx: ReportContext) -> dict:
         {"name": ctx.cluster_name(c), "cells": [_level_cell(levels[c][f["key"]]) for f in features]}
         for c in ids
     ]
-    from engine.charts import heatmap_chart
+    from engine.views.charts import heatmap_chart
 
     return {
         "features": features,
@@ -115,11 +115,11 @@ def build_characteristics(ctx: ReportContext) -> dict:
 
 def build_visualisation(ctx: ReportContext) -> dict:
     """The analysis's projection (the scatter the app shows), sampled down for the page; nothing is re-fitted."""
-    from engine.charts import cluster_scatter_chart
-    from engine.projection import METHODS
+    from engine.views.charts import cluster_scatter_chart
+    from engine.views.projection import METHODS
 
     if ctx.result.projection is None:
-        raise ValueError("The result carries no projection; build it with engine.analysis.Analysis.")
+        raise ValueError("The result carries no projection; build it with engine.analysis.runner.Analysis.")
     projection = ctx.result.projection.sample(MAX_SCATTER_POINTS)
     return {
         "chart": ctx.chart(cluster_scatter_chart(projection, ctx.names()), "scatter"),

@@ -118,7 +118,7 @@ def build_executive_summary(ctx: ReportContext) -> dict:
 
 
 def build_data_methodology(ctx: ReportContext) -> dict:
-    from engine.scaling import scaling_sentence  # lazy: it imports scikit-learn
+    from engine.features.scaling import scaling_sentence  # lazy: it imports scikit-learn
 
     r = ctx.result
     q = r.dataset.quality
@@ -198,7 +198,7 @@ def build_appendix(ctx: ReportContext) -> dict:
     stability = None
     if r.stability is not None:
         s = r.stability
-        from engine.charts import stability_chart
+        from engine.views.chart_models import stability_chart
 
         stability = {
             "n_resamples": s.n_resamples, "ari_mean": s.ari_mean, "ari_std": s.ari_std, "verdict": s.verdict,

@@ -315,7 +315,7 @@ def _report(context: dict) -> tuple[str, bytes, dict[str, float]]:
 
 def _warm_up(charts_only: bool) -> None:
     """Start vl-convert's runtime, compile the templates, load WeasyPrint and the fonts (in the order needed)."""
-    from engine import vegalite
+    from engine.views import vegalite
 
     vegalite.to_svg(_WARM_UP_SPEC)
     if charts_only:

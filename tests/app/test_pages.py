@@ -97,7 +97,10 @@ def test_report_page_prepares_every_chart_for_slides(demo):
     demo.button(key="report.charts").click().run()
     assert not demo.exception, demo.exception
     assert "Charts for slides (ZIP: PNG and SVG)" in [b.label for b in demo.download_button]
-    html, data = demo.session_state["report.charts_zip"]
+    from app_support import state
+
+    entry = demo.session_state[state.ENTRY_KEY]
+    html, data = entry.outputs["charts_zip"]
     assert html == demo.session_state["analysis"].current("html")
     analysis = demo.session_state["analysis"]
     expected = [f"{c.name}.{ext}" for c in deck_charts(analysis.to_result()) for ext in ("png", "svg")]

@@ -8,9 +8,10 @@ from app_support.jobs import CANCELLED, DONE, FAILED, Runner
 from app_support.sessions import RESTORE_LABEL, Registry, kept_files
 from app_support.store import Store, new_token
 from app_support.uploads import load_uploads
-from engine.analysis import REPO_ROOT, Analysis
+from engine.analysis.runner import Analysis
 from engine.errors import InputError
 from engine.project import LabelSpec
+from engine.project_paths import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "data" / "sample"
 

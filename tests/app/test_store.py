@@ -15,7 +15,7 @@ from app_support.store import (
     new_token,
     valid_token,
 )
-from engine.analysis import REPO_ROOT
+from engine.project_paths import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "data" / "sample"
 HOUR = 3600.0

@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 
 from app_support.uploads import load_uploads, open_project, save_uploads
-from engine.analysis import REPO_ROOT, Analysis, Stored
+from engine.analysis.runner import Analysis
+from engine.analysis.stages import Stored
 from engine.errors import InputError
+from engine.project_paths import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "data" / "sample"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from engine import formatting as f
-from engine.algorithms import ALGORITHMS
-from engine.features import FEATURES
+from engine.clustering.algorithms import ALGORITHMS
+from engine.features.catalogue import FEATURES
 from engine.narrative import apply_edits, business_implications, generate_labels
 from engine.project import LabelSpec
-from tests.engine.test_narrative_fixtures import retail_profile
+from tests.engine.narrative.test_fixtures import retail_profile
 
 MISSING_VALUES = (None, float("nan"), np.nan, pd.NA, pd.NaT, float("inf"), -float("inf"))
 

@@ -1,0 +1,1 @@
+"""Clustering: the algorithm and metric registries, the comparison, model selection, stability, sampling."""

@@ -1,0 +1,1 @@
+"""Customer features: the catalogue, aggregating transactions to customers, RFM scores, scaling."""

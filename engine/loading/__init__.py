@@ -1,0 +1,1 @@
+"""Loading: reading files, recognising tables and column roles, parsing, joining and data quality."""

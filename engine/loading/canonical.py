@@ -1,0 +1,127 @@
+"""One table's role columns as typed canonical columns, each computed once.
+
+A :class:`TypedColumns` wraps a table as read and hands out its role columns
+typed: ids as normalised text (:func:`~engine.loading.parsing.normalise_ids`), dates
+parsed (:func:`~engine.loading.parsing.parse_dates`, with the count of unreadable
+values), numbers read (:func:`~engine.loading.parsing.to_numbers`, with the count of
+values present but unreadable), labels cleaned. Each is computed the first time
+it is asked for and kept, so the loader, the joins and the cleaning rules never
+parse a column twice.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from engine.errors import InputError
+from engine.loading.parsing import ParsedDates, clean_text, normalise_ids, parse_dates, to_numbers
+from engine.loading.roles import ID_ROLES
+from engine.results import TableInfo
+
+DATE_ROLES = ("date", "signup_date")
+NUMBER_ROLES = ("quantity", "unit_price", "amount")
+TEXT_ROLES = ("category", "region")
+
+
+class TypedColumns:
+    """The typed role columns of one table (``frame`` as read, ``roles``: role -> column)."""
+
+    def __init__(self, frame: pd.DataFrame, roles: dict[str, str]):
+        self.frame, self.roles = frame, roles
+        self._typed: dict[str, pd.Series] = {}
+        self.dates: dict[str, ParsedDates] = {}  # date role -> how it was read
+        self.unreadable: dict[str, int] = {}  # number role -> values present that are not numbers
+
+    def __contains__(self, role: str) -> bool:
+        return role in self.roles
+
+    def __getitem__(self, role: str) -> pd.Series:
+        """The role's column typed (on the frame's index): ids and labels as text, dates, floats."""
+        if role not in self._typed:
+            raw = self.frame[self.roles[role]]
+            if role in ID_ROLES:
+                self._typed[role] = normalise_ids(raw)
+            elif role in DATE_ROLES:
+                self.dates[role] = parse_dates(raw)
+                self._typed[role] = self.dates[role].values
+            elif role in NUMBER_ROLES:
+                self._typed[role] = to_numbers(raw)
+                self.unreadable[role] = int((raw.notna() & self._typed[role].isna()).sum())
+            else:
+                self._typed[role] = clean_text(raw)
+        return self._typed[role]
+
+    def parsed_dates(self, role: str) -> ParsedDates:
+        self[role]
+        return self.dates[role]
+
+    def unreadable_numbers(self, role: str) -> int:
+        self[role]
+        return self.unreadable[role]
+
+
+class Table:
+    """One table as read: where it came from and its roles (``info``), its rows, and its typed role columns."""
+
+    def __init__(self, info: TableInfo, frame: pd.DataFrame):
+        self.info, self.frame = info, frame
+        self.typed = TypedColumns(frame, info.roles)
+
+
+def canonical_lines(table: Table, warnings: list[str]) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The main table's role columns under canonical names, typed; unreadable values said in ``warnings``.
+
+    Returns the lines and the unreadable signup dates by column; dates of which
+    none can be read are an error for the purchase date, a warning otherwise.
+    """
+    typed, roles, name = table.typed, table.info.roles, table.info.name
+    tx = pd.DataFrame(index=table.frame.index)
+    bad_dates: dict[str, int] = {}
+    for role in ID_ROLES:
+        if role in roles:
+            tx[role] = typed[role]
+    for role in DATE_ROLES:
+        if role in roles:
+            parsed = typed.parsed_dates(role)
+            _say_dates(parsed, table.frame[roles[role]], roles[role], name, warnings, strict=role == "date")
+            tx[role] = parsed.values
+            if role == "signup_date":
+                bad_dates[roles[role]] = parsed.n_unreadable
+    for role in NUMBER_ROLES:
+        if role in roles:
+            tx[role] = typed[role]
+            unreadable = typed.unreadable_numbers(role)
+            if unreadable:
+                count = "1 value" if unreadable == 1 else f"{unreadable:,} values"
+                warnings.append(f"{count} in {roles[role]!r} of {name} could not be read as numbers and were "
+                                "treated as missing.")
+    for role in TEXT_ROLES:
+        if role in roles:
+            tx[role] = typed[role]
+    return tx, bad_dates
+
+
+def _say_dates(parsed: ParsedDates, raw: pd.Series, column: str, name: str, warnings: list[str],
+               strict: bool) -> None:
+    present = int(raw.notna().sum())
+    if present and parsed.values.notna().sum() == 0:
+        example = str(raw.dropna().iloc[0])
+        message = (f"None of the {present:,} values in column {column!r} of {name} could be read as dates "
+                   f"(e.g. {example!r}); fix the format or pick another date column with roles.")
+        if strict:
+            raise InputError(message, field=column)
+        warnings.append(message)
+    if parsed.ambiguous:
+        warnings.append(f"Dates in {column!r} of {name} fit both month/day and day/month order; they were read "
+                        f"as {parsed.format!r} (month first).")
+
+
+def put_ids(rows: pd.DataFrame, table: Table, keep: np.ndarray) -> pd.DataFrame:
+    """``rows`` (the table's ``keep`` rows) with its id columns as normalised text, as in the canonical lines."""
+    for role in ID_ROLES:
+        if role in table.info.roles and table.info.roles[role] in rows:
+            ids = table.typed[role][keep]
+            # an all-missing column goes through numpy as before (it becomes float); text keeps its array
+            rows[table.info.roles[role]] = ids.array if ids.notna().any() else ids.to_numpy()
+    return rows

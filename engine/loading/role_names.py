@@ -1,0 +1,64 @@
+"""The header-name vocabulary of the roles: the regular-expression pieces their names are built from.
+
+Names are matched after :func:`engine.loading.roles.normalise_name` (lower case,
+letters and digits only), so the patterns hold no spaces or punctuation.
+:data:`engine.loading.roles.ROLES` builds each role's names from these pieces;
+:data:`ATTRIBUTE_NAMES` are names of numbers that describe a customer or a
+line (an age, a store), never taken as a quantity or an amount by content.
+Data only: adding a synonym is one edit.
+"""
+
+from __future__ import annotations
+
+ID_END = r"(id|no|nr|num|number|code|key|ref)"  # how an id column name ends
+
+# ---- name patterns for the measures ------------------------------------------
+# Currency codes and words around a money name ("spend_usd", "USD Amount", "value_in_dollars");
+# signs such as "$" or "(€)" vanish in normalise_name, so "Sales (€)" is simply "sales".
+CURRENCY = (r"(usd|eur|gbp|chf|jpy|inr|aud|cad|nzd|sgd|hkd|cny|rmb|sek|nok|dkk|brl|mxn|zar|dollars?|euros?"
+            r"|pounds?|sterling|yen|rupees?|francs?)")
+MONEY_WORD = r"(amount|amt|revenues?|sales|spend|spent|spending|turnover|payments?|monetary|gmv)"
+MONEY_PREFIX = (r"(total|line|item|net|gross|order|sale|sales|transaction|trans|txn|invoice|purchase|payment|customer"
+                r"|extended|ext|billed|charged)")
+GENERIC_MONEY = r"(total|totals|value|sum|subtotal|net|gross)"
+# What a money figure includes or leaves out ("sales_incl_vat", "amount_ex_tax", "pretax_total").
+TAX_CLAUSE = (r"(incl|including|inc|excl|excluding|ex|before|after|netof|less|plus|with|without)"
+              r"(tax|taxes|vat|gst|discounts?|returns|refunds|shipping|fees)")
+# Charges that are not the goods, and figures that are not what the customer paid. The look-behinds keep
+# "sales_incl_vat", "amount_ex_tax" and "pretax_total" as amounts.
+NOT_GOODS = (r"(?<!incl)(?<!inc)(?<!excl)(?<!ex)(?<!including)(?<!excluding)(?<!pre)(?<!after)(?<!before)"
+             r"(?<!netof)(?<!less)(?<!plus)(?<!with)(?<!without)"
+             r"(tax(?!able)|vat|gst|duty|discount(?!ed)|rebate|coupon|voucher|shipping|freight|postage|delivery"
+             r"|handling|refund|return|chargeback|commission)")
+NOT_REVENUE = (r"margin|profit|cost(?!ume)|budget|target|forecast|quota|balance",
+               r"^(avg|average|mean|median|max|min|std)",
+               r"(percent|pct|share|ratio|rate|growth|rank|score|segment|tier|band|class|group|bucket|category|type"
+               r"|method|mode|status|flag|person|rep|agent|channel|count|date|time)$",
+               r"quantity|qty|units|items|pieces|pcs|volume")
+QTY_PREFIX = (r"(total|net|n|num|numof|no|noof|nr|nb|number|numberof|order|ordered|sold|sales|line|item|product"
+              r"|unit)")
+QTY_WORD = r"(quantity|quantities|qty|qnty|qtys|units|unit|items|pieces|pcs|volume|(item|unit|piece|product|total)count|count)"
+QTY_SUFFIX = r"(sold|ordered|purchased|bought|shipped|delivered|sale|order|returned)"
+MEASURE_UNIT = r"(kg|kgs|g|gr|lbs?|l|lt|litres?|liters?|ml|oz|tons?|tonnes?|m|pcs|pieces|units|items|ea|each)"
+# Things people buy by the piece: a column named after them counts them when its values are small whole numbers.
+GOODS = (r"(cds|dvds|lps|vinyls|records|albums|books|ebooks|magazines|tickets|bottles|cans|cases|boxes|packs|packets"
+         r"|bags|cartons|crates|pairs|seats|nights|games|cards|licen[cs]es|copies|meals|drinks|cups|pizzas|shirts"
+         r"|shoes|garments|articles|products|goods|tyres|tires|pallets|rolls|lessons|classes)")
+
+
+def money(pattern: str) -> str:
+    """``pattern`` with optional currency and tax words around it.
+
+    "usdamount", "revenuegbp", "valueindollars", "salesinclvat", "pretaxtotal".
+    """
+    return rf"({CURRENCY}|pretax|aftertax)?({pattern})({TAX_CLAUSE})?((in)?{CURRENCY})?"
+
+
+# Names of numbers that are attributes, not measures: never taken as a quantity or amount by content.
+ATTRIBUTE_NAMES = (
+   r"^(customer|client)?age$|birth|year|quarter|month|week|day|hour|minute|second|period|season",
+   r"rating|score|stars?$|rank|level|tier|grade|priority|weight|height",
+   r"store|shop|branch|outlet|channel|terminal|register|till|cashier|staff|employee|agent",
+   r"zip|post(al)?code|phone|lat(itude)?$|lon(g|gitude)?$|gender|sex|flag|status|type|kind|class|segment|cluster"
+   r"|group|version|size|code|(?<!pa)id$|no$|nr$|num$|number$|index|idx|row|line|seq",
+)

@@ -1,0 +1,90 @@
+"""The analyst's tables as read: each file's tables with their roles and kind, the main one, the side ones.
+
+:func:`load_tables` reads every file (:mod:`engine.loading.io`) and recognises each
+table's column roles and kind (:mod:`engine.loading.roles`); :func:`pick_main` picks
+the table the analysis runs on (transactions, same-layout files stacked, else a
+one-row-per-customer table, else the largest) and :func:`side_table` the
+customers or products table to join to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+
+from engine.errors import InputError
+from engine.loading.canonical import Table
+from engine.loading.io import read_table
+from engine.loading.roles import (
+    ROLES,
+    classify_with_reason,
+    detect_roles,
+    find_column,
+    measures_by_content_notes,
+    unconfirmed_names,
+)
+from engine.results import TableInfo
+
+
+def load_tables(files, overrides: dict[str, str | None], sheet) -> list[Table]:
+    for role in overrides:
+        if role not in ROLES:
+            raise InputError(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", field=role)
+    tables = []
+    for path in files:
+        for name, frame in read_table(path, sheet=sheet):
+            columns = [str(c) for c in frame.columns]
+            local = {r: c for r, c in overrides.items() if not c or find_column(columns, c)}
+            roles = detect_roles(frame, local)
+            kind, why = classify_with_reason(frame, roles)
+            notes = [f"Classified as {kind}: {why}."] + unconfirmed_names(frame, roles)
+            by_content = measures_by_content_notes(frame, {r: c for r, c in roles.items() if r not in local})
+            notes += [n for n in by_content if n not in notes]
+            if frame.attrs.get("dropped_index"):
+                notes.append("An unnamed row-number column (an exported index) was dropped.")
+            if frame.attrs.get("headerless"):
+                notes.append(f"No header row: columns are named column_1..column_{len(columns)}.")
+            info = TableInfo(name=name, path=str(path), kind=kind, n_rows=len(frame), columns=columns,
+                             roles=roles, sheet=frame.attrs.get("sheet"), notes=notes)
+            tables.append(Table(info, frame))
+    for role, column in overrides.items():
+        if column and not any(find_column(t.info.columns, column) for t in tables):
+            listing = "; ".join(f"{t.info.name}: {', '.join(t.info.columns)}" for t in tables)
+            raise InputError(f"Column {column!r} given for role {role} is not in any table (columns are {listing}).",
+                             field=str(column))
+    return tables
+
+
+def pick_main(tables: list[Table]) -> tuple[Table, list[str]]:
+    """Transactions (same-layout files stacked), else a customer table, else the largest table."""
+    warnings: list[str] = []
+    logs = [t for t in tables if t.info.kind == "transactions"]
+    logs = [t for t in logs if "customer_id" in t.info.roles] or logs
+    if not logs:
+        tables_by_pref = [t for t in tables if t.info.kind == "customer_table"] or tables
+        return max(tables_by_pref, key=lambda t: t.info.n_rows), warnings
+    groups: dict[tuple[str, ...], list[Table]] = {}
+    for t in logs:
+        groups.setdefault(tuple(t.info.columns), []).append(t)
+    group = max(groups.values(), key=lambda g: sum(t.info.n_rows for t in g))
+    for t in logs:
+        if t not in group:
+            warnings.append(f"{t.info.name} also looks like transactions but has different columns from "
+                            f"{group[0].info.name}; it was not used.")
+    if len(group) == 1:
+        return group[0], warnings
+    frame = pd.concat([t.frame for t in group], ignore_index=True)
+    names = [t.info.name for t in group]
+    warnings.append(f"{len(group)} transaction files with the same columns were stacked: {', '.join(names)}.")
+    info = replace(group[0].info, name=" + ".join(names), n_rows=len(frame), notes=list(group[0].info.notes))
+    return Table(info, frame), warnings
+
+
+def side_table(tables: list[Table], main: Table, kinds: tuple[str, ...], key: str,
+                warnings: list[str]) -> Table | None:
+    used = set(main.info.name.split(" + "))
+    found = [t for t in tables if t.info.kind in kinds and key in t.info.roles and t.info.name not in used]
+    for extra in found[1:]:
+        warnings.append(f"{extra.info.name} was not used: {found[0].info.name} already provides the {extra.info.kind}.")
+    return found[0] if found else None
