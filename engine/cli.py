@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.formatting import algorithm_label, units
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -161,8 +162,8 @@ def _build(args) -> int:
     if not args.quiet:
         c = result.chosen
         print(
-            f"Wrote {out} ({len(pdf) / 1024:.0f} KiB): {c.algorithm}, k = {c.n_clusters}, "
-            f"{len(result.labels)} {result.features.unit}s.",
+            f"Wrote {out} ({len(pdf) / 1024:.0f} KiB): {algorithm_label(c.algorithm)}, k = {c.n_clusters}, "
+            f"{units(len(result.labels), result.features.unit)}.",
             file=sys.stderr,
         )
     return 0

@@ -314,6 +314,21 @@ def revenue_index_words(index) -> str:
     return next(words for edge, words in REVENUE_INDEX_BANDS if shown >= edge)
 
 
+def revenue_index_legend(many: str = "customers") -> str:
+    """The bands of :data:`REVENUE_INDEX_BANDS` in one sentence, for a table's note."""
+    parts, upper = [], None
+    for edge, words in REVENUE_INDEX_BANDS:
+        if upper is None:
+            span = f"at least {ratio(edge).rstrip('×')} times"
+        elif math.isinf(edge):
+            span = f"under {ratio(upper).rstrip('×')} times"
+        else:
+            span = f"{ratio(edge).rstrip('×')} to {ratio(upper).rstrip('×')} times"
+        parts.append(f"“{words}”: {span}")
+        upper = edge
+    return f"A segment's share of revenue against its share of {many}: " + "; ".join(parts) + "."
+
+
 # ---- exports and names ----------------------------------------------------------
 
 

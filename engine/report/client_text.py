@@ -11,12 +11,20 @@ from __future__ import annotations
 import math
 import re
 
-from engine.formatting import approx, capitalise, integer, join_words, money, pct
+from engine.formatting import (
+    approx,
+    capitalise,
+    integer,
+    join_words,
+    money,
+    pct,
+    revenue_index,
+    revenue_index_words,
+)
 from engine.loading.quality import NO_MONEY
 from engine.report.context import ReportContext
 from engine.results import NOISE
 
-OVER_SHARE, UNDER_SHARE = 1.5, 0.67  # revenue share / customer share: the narrative's resource-allocation bands
 WIN_BACK_PERSONAS = ("at_risk", "lapsed")  # a "high" recency means win-back for these; "very high" always
 SMALL_DATA_UNITS = 300  # fewer units than this: segments may be a few dozen customers
 SHORT_WINDOW_DAYS = 180  # a data window shorter than this hides seasonal and slow buyers
@@ -90,17 +98,6 @@ def value_text(value, unit: str) -> str:
     return approx(value)
 
 
-def index_words(index: float) -> str:
-    """Revenue share over customer share, in the fixed bands of the narrative."""
-    if not math.isfinite(index):
-        return ""
-    if index >= OVER_SHARE:
-        return "well above its size"
-    if index <= UNDER_SHARE:
-        return "below its size"
-    return "in line with its size"
-
-
 def reading_warnings(ctx: ReportContext) -> list[str]:
     """The warnings that change how to read the report, in plain words (the appendix has the numbers)."""
     r = ctx.result
@@ -154,7 +151,8 @@ def actions(ctx: ReportContext) -> list[dict]:
         size, share = int(s.loc[c, "size"]), float(s.loc[c, "share"])
         rev = float(s.loc[c, "revenue"]) if revenue else None
         rev_share = float(s.loc[c, "revenue_share"]) if revenue else None
-        index = rev_share / share if revenue and share > 0 else float("nan")
+        index = revenue_index(rev_share, share) if revenue else math.nan
+        band = revenue_index_words(index)  # the fixed bands of engine.formatting, as every table words them
         label = r.cluster_labels.get(c)
         persona = label.persona if label is not None else None
         recency = ctx.levels.get(c, {}).get("recency_days")
@@ -169,17 +167,17 @@ def actions(ctx: ReportContext) -> list[dict]:
             detail = (f"{who}{money_part}; their {stat} last order was {integer(value)} days before the end of the "
                       f"data, against {integer(overall)} for all {many}. Test a reactivation offer on part of them "
                       "and roll it out only if it pays back.")
-        elif revenue and index >= OVER_SHARE:
+        elif band in ("well above its size", "above its size"):
             kind, title = "protect", f"Protect {name}"
             headline = f"{pct(rev_share)} of revenue from {pct(share)} of {many}"
             detail = (f"{who} bring {pct(rev_share)} of revenue ({money(rev, 0)}). Give their retention and "
                       "service the first call on the budget: losing a few of them costs more than any other segment.")
-        elif revenue and index <= UNDER_SHARE:
+        elif band == "below its size":
             kind, title = "grow", f"Grow the value of {name}"
             headline = f"{pct(share)} of {many} but only {pct(rev_share)} of revenue"
             detail = (f"{who} bring only {pct(rev_share)} of revenue. Use low-cost, automated offers to raise "
                       "what they spend per order or how often they order.")
-        elif revenue and index >= 1:
+        elif band and index >= 1:
             kind, title = "develop", f"Develop {name}"
             headline = f"{pct(rev_share)} of revenue from {pct(share)} of {many}"
             detail = (f"{who} bring {pct(rev_share)} of revenue, a little more than their number. Test whether "

@@ -8,7 +8,14 @@ appendix (:mod:`engine.report.section_appendix`).
 
 from __future__ import annotations
 
-from engine.formatting import integer, join_words, pct
+from engine.formatting import (
+    integer,
+    join_words,
+    pct,
+    revenue_index,
+    revenue_index_legend,
+    revenue_index_words,
+)
 from engine.report import client_text as ct
 from engine.report.context import ReportContext
 from engine.results import NOISE
@@ -54,11 +61,11 @@ def build_client_summary(ctx: ReportContext) -> dict:
     rows = [{"name": ctx.cluster_name(c), "size": int(s.loc[c, "size"]), "share": s.loc[c, "share"],
              "revenue": s.loc[c, "revenue"] if revenue else None,
              "revenue_share": s.loc[c, "revenue_share"] if revenue else None,
-             "reading": ct.index_words(s.loc[c, "revenue_share"] / s.loc[c, "share"])
+             "reading": revenue_index_words(revenue_index(s.loc[c, "revenue_share"], s.loc[c, "share"]))
              if revenue and s.loc[c, "share"] > 0 else ""}
             for c in (sorted(ids, key=lambda c: (-s.loc[c, "revenue"], c)) if revenue else ids)]
     return {"objective": objective, "found": found, "warnings": ct.reading_warnings(ctx), "rows": rows,
-            "has_revenue": revenue, "total_revenue": float(s["revenue"].sum()) if revenue else None,
+            "has_revenue": revenue, "bands": revenue_index_legend(ctx.unit_many), "total_revenue": float(s["revenue"].sum()) if revenue else None,
             "decisions": decisions}
 
 

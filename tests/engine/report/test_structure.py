@@ -17,7 +17,13 @@ from pypdf import PdfReader
 from engine.cli import main
 from engine.clustering.metrics import METRICS
 from engine.errors import InputError
-from engine.formatting import long_date
+from engine.formatting import (
+    REVENUE_INDEX_BANDS,
+    long_date,
+    revenue_index,
+    revenue_index_legend,
+    revenue_index_words,
+)
 from engine.loading.quality import NO_MONEY
 from engine.project import Project
 from engine.report import render_html, render_pdf
@@ -138,14 +144,28 @@ def test_actions_are_prioritised_by_revenue_at_stake_and_tied_to_the_segments_nu
     for a in ranked:
         c = a["cluster"]
         assert a["size"] == s.loc[c, "size"] and a["revenue"] == pytest.approx(s.loc[c, "revenue"])
-        index = s.loc[c, "revenue_share"] / s.loc[c, "share"]
-        assert (a["kind"] == "protect") == (index >= 1.5 and a["kind"] != "win back")
+        band = revenue_index_words(revenue_index(s.loc[c, "revenue_share"], s.loc[c, "share"]))
+        assert (a["kind"] == "protect") == (band.endswith("above its size") and a["kind"] != "win back")
+        assert (a["kind"] == "grow") == (band == "below its size" and a["kind"] != "win back")
         assert f"{int(a['size']):,}" in a["detail"]
         assert not any(x in a["detail"] for x in result.cluster_labels[c].strategies)  # not a copy of the strategy
     protect = [a for a in ranked if a["kind"] == "protect"]
     rest = [a for a in ranked if a["kind"] != "protect"]
     assert ranked == protect + rest
     assert [a["revenue"] for a in rest] == sorted((a["revenue"] for a in rest), reverse=True)
+
+
+def test_the_revenue_table_words_each_segment_in_the_fixed_bands_and_its_note_states_them():
+    result = make_result(detail="client")
+    s = result.profile.summary
+    data = SECTIONS["client_summary"].builder(context(result))
+    for row in data["rows"]:
+        c = next(c for c in s.index if context(result).cluster_name(c) == row["name"])
+        assert row["reading"] == revenue_index_words(revenue_index(s.loc[c, "revenue_share"], s.loc[c, "share"]))
+    assert data["bands"] == revenue_index_legend(context(result).unit_many)
+    for _edge, words in REVENUE_INDEX_BANDS:
+        assert words in data["bands"]
+    assert "1.5 times" not in data["bands"] and "0.67" not in data["bands"]
 
 
 def test_reading_warnings_say_what_changes_the_reading_in_plain_words():
