@@ -119,13 +119,14 @@ def build_executive_summary(ctx: ReportContext) -> dict:
 
 def build_data_methodology(ctx: ReportContext) -> dict:
     from engine.features.scaling import scaling_sentence  # lazy: it imports scikit-learn
+    from engine.loading.roles import ROLES
 
     r = ctx.result
     q = r.dataset.quality
     f = r.features
     tables = [
         {"name": t.name, "kind": t.kind.replace("_", " "), "rows": t.n_rows,
-         "roles": ", ".join(f"{role} = {col}" for role, col in t.roles.items())}
+         "roles": ", ".join(f"{ROLES[role].label if role in ROLES else role}: {col}" for role, col in t.roles.items())}
         for t in r.dataset.tables
     ]
     clustered = set(f.names)
