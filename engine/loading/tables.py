@@ -17,7 +17,7 @@ import pandas as pd
 from engine.errors import InputError
 from engine.loading.canonical import Table
 from engine.loading.excel import workbook_sheets
-from engine.loading.io import EXCEL_SUFFIXES, read_table
+from engine.loading.io import EXCEL_SUFFIXES, expand_paths, read_table
 from engine.loading.roles import (
     ROLES,
     classify_with_reason,
@@ -78,6 +78,28 @@ def check_exclusions(files, sheet, exclude_sheets) -> set[str]:
         raise InputError(f"data.exclude_sheets names {'a sheet' if len(unknown) == 1 else 'sheets'} that no workbook "
                          f"has ({', '.join(repr(n) for n in unknown)}); {where}.", field="data.exclude_sheets")
     return exclude
+
+
+def sheet_statuses(data, tables: list[TableInfo]) -> list[dict[str, str]]:
+    """One row per sheet of each workbook in ``data.paths`` (a DataSpec): whether and as what it was read."""
+    try:
+        books = [p for p in expand_paths(data.paths) if p.suffix.lower() in EXCEL_SUFFIXES]
+    except InputError:  # the files moved since loading: nothing to list
+        return []
+    rows = []
+    for book in books:
+        read = {t.sheet: t.kind for t in tables if t.sheet is not None and Path(t.path) == book}
+        for name in workbook_sheets(book):
+            if name in read:
+                status = f"read as {read[name].replace('_', ' ')}"
+            elif data.sheet is not None:
+                status = "not read: the project pins another sheet (data.sheet)"
+            elif name in (data.exclude_sheets or ()):
+                status = "excluded"
+            else:
+                status = "skipped: no data rows"
+            rows.append({"Workbook": book.name, "Sheet": name, "Status": status})
+    return rows
 
 
 def pick_main(tables: list[Table]) -> tuple[Table, list[str]]:
