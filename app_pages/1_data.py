@@ -5,6 +5,7 @@ import streamlit as st
 from app_support import state, ui, uploads
 from app_support.uploads import demo_analysis, load_uploads, open_project
 from engine.features.matrix import require_enough_units, units_to_segment
+from engine.loading.tables import sheet_statuses
 from engine.project import ROLE_NAMES
 
 analysis = state.get_analysis()
@@ -103,6 +104,29 @@ st.dataframe(table_rows, hide_index=True, width="stretch")
 for join in dataset.joins:
     st.caption(f"Joined {join.left} to {join.right} on {join.key}: {join.left_unmatched:,} unmatched rows on the "
                f"left, {join.right_unmatched:,} unreferenced on the right.")
+
+sheets = sheet_statuses(analysis.project.data, dataset.tables)
+if sheets:
+    st.subheader("Workbook sheets")
+    st.caption("Every sheet with data is read as its own table and joined like a separate file. Exclude the "
+               "sheets that should not be read.")
+    st.dataframe(sheets, hide_index=True, width="stretch")
+    if analysis.project.data.sheet is not None:
+        st.caption("The project file pins one sheet (data.sheet), so the other sheets are not read.")
+    else:
+        names = list(dict.fromkeys(row["Sheet"] for row in sheets))
+        excluded = [n for n in analysis.project.data.exclude_sheets if n in names]
+        with st.form("data.sheets_form", border=False):
+            chosen = st.multiselect("Sheets not to read", names, default=excluded,
+                                    key=f"data.exclude_sheets.{analysis.fingerprint('data')}")
+            if st.form_submit_button("Apply and reload", key="data.apply_sheets") and chosen != excluded:
+                previous = list(analysis.project.data.exclude_sheets)
+                analysis.project.data.exclude_sheets = chosen
+                with st.spinner("Reloading without the excluded sheets"):
+                    loaded = ui.attempt(analysis.run_data)
+                if loaded:
+                    st.rerun()
+                analysis.project.data.exclude_sheets = previous  # e.g. every sheet excluded: keep the data as it was
 
 with st.expander("Change column roles", icon=":material/edit:"):
     st.caption("Each role is matched to a column automatically; pick another column where the detection is wrong.")

@@ -52,13 +52,14 @@ def load_uploads(analysis: Analysis, files: list[Upload]) -> None:
     paths and results, so nothing already done is lost.
     """
     paths = save_uploads(files)
-    previous = list(analysis.project.data.paths), dict(analysis.project.data.roles)
-    analysis.project.data.paths = paths
-    analysis.project.data.roles = {}  # detected afresh for new files
+    data = analysis.project.data
+    previous = list(data.paths), dict(data.roles), list(data.exclude_sheets or [])
+    data.paths = paths
+    data.roles, data.exclude_sheets = {}, []  # detected afresh for new files; their sheets are all read
     try:
         analysis.run_data()
     except BaseException:
-        analysis.project.data.paths, analysis.project.data.roles = previous
+        data.paths, data.roles, data.exclude_sheets = previous
         raise
 
 

@@ -86,7 +86,7 @@ def _inspect(args) -> int:
     project = _load_project(args)
     dataset = load_dataset(
         args.paths, roles=project.data.roles or None, sheet=project.data.sheet, returns=project.data.returns,
-        duplicates=project.data.duplicates,
+        duplicates=project.data.duplicates, exclude_sheets=project.data.exclude_sheets,
     )
     print(format_inspect(dataset))
     return 0

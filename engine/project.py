@@ -42,7 +42,8 @@ class DataSpec:
     paths: list[str] = field(default_factory=list)
     unit: str = "customer"
     roles: dict[str, str] = field(default_factory=dict)  # role -> column (override)
-    sheet: str | None = None  # Excel sheet; default the first non-empty one
+    sheet: str | None = None  # pins one Excel sheet; default every non-empty sheet, each its own table
+    exclude_sheets: list[str] = field(default_factory=list)  # workbook sheets not to read
     as_of: str | None = None  # recency reference date; default day after last date
     returns: str = "net"  # "net": netted out of monetary | "exclude": dropped
     duplicates: str = "auto"  # identical lines: "auto" (drop only when there is an order id) | "drop" | "keep"

@@ -51,7 +51,7 @@ NOISE = -1  # label of points a density method leaves unassigned
 class TableInfo:
     """One loaded table: where it came from, what it is, which column plays which role."""
 
-    name: str  # e.g. "Transactions.csv" or "book.xlsx[Sheet1]"
+    name: str  # e.g. "Transactions.csv" or "book.xlsx: Sheet1"
     path: str
     kind: str  # "transactions" | "customers" | "products" | "customer_table" | "unknown"
     n_rows: int

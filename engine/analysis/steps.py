@@ -45,7 +45,7 @@ def load(project: Project) -> Dataset:
         raise InputError("No data files were given; pass one or more files or a folder (or use --demo).")
     return load_dataset(
         project.data.paths, roles=project.data.roles or None, sheet=project.data.sheet, returns=project.data.returns,
-        duplicates=project.data.duplicates,
+        duplicates=project.data.duplicates, exclude_sheets=project.data.exclude_sheets,
     )
 
 

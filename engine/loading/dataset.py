@@ -74,7 +74,7 @@ DUPLICATES_OPTIONS = ("auto", "drop", "keep")  # identical lines: drop when ther
 
 
 def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str | int | None = None,
-                 returns: str = "net", duplicates: str = "auto") -> Dataset:
+                 returns: str = "net", duplicates: str = "auto", exclude_sheets=()) -> Dataset:
     """Read, recognise, join and clean the analyst's files.
 
     Parameters
@@ -84,7 +84,7 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
     roles : dict, optional
         role -> column overrides; applied to every table that has that column.
     sheet : str or int, optional
-        Excel sheet to read (default: the first non-empty one; "*" for all).
+        The one Excel sheet to read (default, or "*": every non-empty sheet, each its own table).
     returns : {"net", "exclude"}
         Keep return lines (monetary is net of them) or drop them.
     duplicates : {"auto", "drop", "keep"}
@@ -93,13 +93,25 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
         has none (they may be genuine repeat purchases); "drop" and "keep"
         force either. A one-row-per-customer table always drops them (a
         customer cannot be listed twice).
+    exclude_sheets : list of str
+        Workbook sheets not to read (each must name a sheet of a workbook given).
+
+    Workbook sheets that were not read (empty, excluded, or beside a pinned
+    sheet) are listed at the end of the data-quality findings.
     """
     if returns not in RETURNS_OPTIONS:
         raise InputError(f"returns is {returns!r}; allowed values are {', '.join(RETURNS_OPTIONS)}.")
     if duplicates not in DUPLICATES_OPTIONS:
         raise InputError(f"duplicates is {duplicates!r}; allowed values are {', '.join(DUPLICATES_OPTIONS)}.",
                          field="data.duplicates")
-    tables = load_tables(expand_paths(paths), roles or {}, sheet)
+    sheet_notes: list[str] = []
+    tables = load_tables(expand_paths(paths), roles or {}, sheet, exclude_sheets, sheet_notes)
+    data = _dataset(tables, returns, duplicates)
+    data.quality.findings.extend(sheet_notes)
+    return data
+
+
+def _dataset(tables: list[Table], returns: str, duplicates: str) -> Dataset:
     main, warnings = pick_main(tables)
     warnings += [f"{main.info.name}: {note}" for note in main.info.notes if " was taken as " in note]
     if main.info.kind == "transactions" and "customer_id" in main.info.roles:

@@ -3,7 +3,7 @@
 CSV is sniffed rather than configured (delimiter among ``, ; TAB |``; UTF-8 with
 or without BOM, UTF-16 with BOM, Latin-1 as the last resort; a first row that
 looks like data means there is no header), because analysts upload whatever
-their tool exported. Excel and Parquet are read as they are. Every failure
+their tool exported. Excel (every sheet a table, :mod:`engine.loading.excel`) and Parquet are read as they are. Every failure
 caused by the file raises :class:`InputError` naming the file. Reading a
 file's first lines (delimiter, header row, decimal comma, id columns kept as
 text) lives in :mod:`engine.loading.sniff`; turning text columns into typed values in
@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
+from engine.loading.excel import read_excel
 from engine.loading.parsing import to_numbers
 from engine.loading.sniff import (
     check_duplicate_names,
@@ -36,7 +37,6 @@ CSV_SUFFIXES = (".csv", ".tsv")
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 SUPPORTED_SUFFIXES = CSV_SUFFIXES + EXCEL_SUFFIXES + PARQUET_SUFFIXES
-ALL_SHEETS = "*"  # sheet=ALL_SHEETS reads every non-empty sheet of a workbook
 
 _SAMPLE_BYTES = 64 * 1024
 _SAMPLE_LINES = 50
@@ -50,7 +50,6 @@ _MAGIC = (
     (b"PAR1", "a Parquet file (rename it to .parquet)"),
     (b"\x1f\x8b", "a gzip archive (unpack it first)"),
 )
-_ZERO_FORMAT = re.compile(r"^0{2,}$")  # an Excel number format such as "00000" that pads with zeros
 _CONTROLS = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")  # control characters but tab, newlines, form feed
 _SUPPORTED_TEXT = "CSV (.csv, .tsv), Excel (.xlsx, .xlsm) or Parquet (.parquet, .pq)"
 
@@ -83,13 +82,16 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
     return list(dict.fromkeys(files))
 
 
-def read_table(path: str | Path, sheet: str | int | None = None) -> list[tuple[str, pd.DataFrame]]:
+def read_table(path: str | Path, sheet: str | int | None = None, exclude: Iterable[str] = (),
+               notes: list[str] | None = None) -> list[tuple[str, pd.DataFrame]]:
     """Read one file into ``[(name, frame)]``.
 
-    CSV and Parquet give one table named after the file; a workbook gives the
-    chosen ``sheet`` (default: the first non-empty one, ``"*"``: all non-empty
-    ones) named ``book.xlsx[Sheet]``. ``frame.attrs`` carries ``sheet`` and
-    ``headerless`` so the loader can explain what it did.
+    CSV and Parquet give one table named after the file; a workbook gives every
+    non-empty sheet not in ``exclude`` (or only the pinned ``sheet``, a name or
+    position), each named ``book.xlsx: Sheet``. Sheets not read (empty,
+    excluded, or beside a pinned one) are said in ``notes``, never skipped
+    silently. ``frame.attrs`` carries ``sheet`` and ``headerless`` so the
+    loader can explain what it did.
     """
     path = Path(path)
     if not path.exists():
@@ -102,13 +104,24 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> list[tuple[s
         raise InputError(f"{path} has an unsupported file type ({shown}); use {_SUPPORTED_TEXT}.", field=str(path))
     if path.stat().st_size == 0:
         raise InputError(f"{path} is empty; export the table again with its rows.", field=str(path))
+    notes = notes if notes is not None else []
     if suffix in EXCEL_SUFFIXES:
-        tables = _read_excel(path, sheet)
+        tables = read_excel(path, sheet, set(exclude), notes)
     elif suffix in PARQUET_SUFFIXES:
         tables = [(path.name, _read_parquet(path))]
     else:
         tables = [(path.name, _read_csv(path))]
-    return [(name, _tidy(frame, path, name)) for name, frame in tables]
+    tidy = []
+    for name, frame in tables:
+        try:
+            tidy.append((name, _tidy(frame, path, name)))
+        except InputError:
+            if len(tables) == 1:
+                raise
+            notes.append(f"{name} has no data rows (only a header or a title) and was skipped.")
+    if not tidy:  # every sheet of the workbook only had a header
+        raise InputError(f"{path} has no data rows in any sheet; check the workbook.", field=str(path))
+    return tidy
 
 
 # ---- CSV -------------------------------------------------------------------
@@ -192,95 +205,7 @@ def _sniff_encoding(head: bytes, path: Path) -> str:
     return encoding
 
 
-# ---- Excel and Parquet -----------------------------------------------------
-
-
-def _read_excel(path: Path, sheet: str | int | None) -> list[tuple[str, pd.DataFrame]]:
-    try:
-        book = pd.ExcelFile(path, engine="openpyxl")
-    except Exception as exc:  # openpyxl raises zip, XML and key errors for non-workbooks
-        raise InputError(f"{path} is not a readable Excel workbook ({exc.__class__.__name__}); "
-                         "save it again as .xlsx or export it as CSV.", field=str(path)) from None
-    with book:
-        return _read_sheets(book, path, sheet)
-
-
-def _read_sheets(book: pd.ExcelFile, path: Path, sheet: str | int | None) -> list[tuple[str, pd.DataFrame]]:
-    names = [str(n) for n in book.sheet_names]
-    if sheet is None or sheet == ALL_SHEETS:
-        wanted = names
-    elif isinstance(sheet, int) and 0 <= sheet < len(names):
-        wanted = [names[sheet]]
-    elif str(sheet) in names:
-        wanted = [str(sheet)]
-    else:
-        raise InputError(f"{path} has no sheet {sheet!r}; its sheets are {', '.join(names)}.", field=str(path))
-    tables = []
-    for name in wanted:
-        frame = _parse_sheet(book, name, path)
-        if frame is not None:
-            tables.append((f"{path.name}[{name}]", frame))
-            if sheet is None:
-                break  # default: the first non-empty sheet
-        elif len(wanted) == 1 and sheet is not None:
-            raise InputError(f"Sheet {name!r} of {path} is empty; choose another sheet.", field=str(path))
-    if not tables:
-        raise InputError(f"{path} has no data in any sheet; check the workbook.", field=str(path))
-    return tables
-
-
-def _parse_sheet(book: pd.ExcelFile, sheet: str, path: Path) -> pd.DataFrame | None:
-    try:
-        grid = pd.read_excel(book, sheet_name=sheet, header=None, nrows=_SAMPLE_LINES).dropna(how="all").dropna(axis=1, how="all")
-        if grid.empty:
-            return None
-        top = int(grid.index[0])  # first non-empty row: header or first data row
-        rows = [["" if pd.isna(v) else str(v).strip() for v in row] for row in grid.itertuples(index=False)]
-        headerless = looks_like_data(rows[0], rows[1:])
-        if not headerless:
-            check_duplicate_names([v for v in rows[0] if v], path, f"Sheet {sheet!r} of {path}")
-        found = id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
-        as_text = {int(grid.columns[i]): str for i in found}  # grid positions -> sheet columns
-        frame = pd.read_excel(book, sheet_name=sheet, header=None if headerless else top,
-                              skiprows=top if headerless else None, dtype=as_text or None)
-    except InputError:
-        raise
-    except Exception as exc:
-        raise InputError(f"Sheet {sheet!r} of {path} could not be read ({exc.__class__.__name__}); "
-                         "save the workbook again or export the sheet as CSV.", field=str(path)) from None
-    _pad_zero_formatted(book, sheet, frame, first_data_row=top + (1 if headerless else 2))
-    frame = frame.dropna(axis=1, how="all") if headerless else frame
-    if headerless:
-        frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
-    frame.attrs.update(sheet=sheet, headerless=headerless)
-    return frame
-
-
-def _pad_zero_formatted(book: pd.ExcelFile, sheet: str, frame: pd.DataFrame, first_data_row: int) -> None:
-    """Whole numbers shown with a zero-padding format ("00000") become the text Excel displays.
-
-    A workbook stores the id 00017 as the number 17 formatted "00000"; pandas
-    reads 17. The format of the first few data cells (sheet column i+1 holds
-    frame column i, as pandas reads from column A) says which columns to pad.
-    """
-    try:
-        rows = list(book.book[sheet].iter_rows(min_row=first_data_row, max_row=first_data_row + 4))
-    except Exception:  # noqa: BLE001 - formats are a nicety; the values are already read
-        return
-    for i, column in enumerate(frame.columns):
-        formats = [str(getattr(row[i], "number_format", "")) for row in rows
-                   if len(row) > i and isinstance(getattr(row[i], "value", None), int | float)]
-        if not formats or not all(_ZERO_FORMAT.match(f) for f in formats):
-            continue
-        values = frame[column]
-        if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            present = values.dropna()
-            if not ((present % 1 == 0).all() and (present >= 0).all()):
-                continue
-            values = values.astype("Int64").astype("str").mask(values.isna())
-        text = values.astype("str")
-        digits = text.str.fullmatch(r"\d+").fillna(False).astype(bool)
-        frame[column] = text.mask(digits, text.str.zfill(len(formats[0]))).mask(values.isna())
+# ---- Parquet -----------------------------------------------------------
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:

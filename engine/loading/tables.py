@@ -10,12 +10,14 @@ customers or products table to join to it.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 
 from engine.errors import InputError
 from engine.loading.canonical import Table
-from engine.loading.io import read_table
+from engine.loading.excel import workbook_sheets
+from engine.loading.io import EXCEL_SUFFIXES, expand_paths, read_table
 from engine.loading.roles import (
     ROLES,
     classify_with_reason,
@@ -27,13 +29,16 @@ from engine.loading.roles import (
 from engine.results import TableInfo
 
 
-def load_tables(files, overrides: dict[str, str | None], sheet) -> list[Table]:
+def load_tables(files, overrides: dict[str, str | None], sheet, exclude_sheets=(),
+                notes: list[str] | None = None) -> list[Table]:
+    """Every table of every file (each workbook sheet its own), roles recognised; ``notes`` gets unread sheets."""
     for role in overrides:
         if role not in ROLES:
             raise InputError(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", field=role)
+    exclude = check_exclusions(files, sheet, exclude_sheets)
     tables = []
     for path in files:
-        for name, frame in read_table(path, sheet=sheet):
+        for name, frame in read_table(path, sheet=sheet, exclude=exclude, notes=notes):
             columns = [str(c) for c in frame.columns]
             local = {r: c for r, c in overrides.items() if not c or find_column(columns, c)}
             roles = detect_roles(frame, local)
@@ -54,6 +59,47 @@ def load_tables(files, overrides: dict[str, str | None], sheet) -> list[Table]:
             raise InputError(f"Column {column!r} given for role {role} is not in any table (columns are {listing}).",
                              field=str(column))
     return tables
+
+
+def check_exclusions(files, sheet, exclude_sheets) -> set[str]:
+    """The sheet names of ``data.exclude_sheets``, each the name of a sheet in some workbook given."""
+    exclude = set(exclude_sheets or ())
+    if not exclude:
+        return exclude
+    if isinstance(sheet, str) and sheet in exclude:
+        raise InputError(f"Sheet {sheet!r} is both pinned by data.sheet and listed in data.exclude_sheets; "
+                         "remove it from one of them.", field="data.exclude_sheets")
+    books = [Path(f) for f in files if Path(f).suffix.lower() in EXCEL_SUFFIXES]
+    known = {name for book in books for name in workbook_sheets(book)}
+    unknown = sorted(exclude - known)
+    if unknown:
+        where = (f"the workbooks' sheets are {', '.join(sorted(known))}" if known
+                 else "no Excel workbook was given")
+        raise InputError(f"data.exclude_sheets names {'a sheet' if len(unknown) == 1 else 'sheets'} that no workbook "
+                         f"has ({', '.join(repr(n) for n in unknown)}); {where}.", field="data.exclude_sheets")
+    return exclude
+
+
+def sheet_statuses(data, tables: list[TableInfo]) -> list[dict[str, str]]:
+    """One row per sheet of each workbook in ``data.paths`` (a DataSpec): whether and as what it was read."""
+    try:
+        books = [p for p in expand_paths(data.paths) if p.suffix.lower() in EXCEL_SUFFIXES]
+    except InputError:  # the files moved since loading: nothing to list
+        return []
+    rows = []
+    for book in books:
+        read = {t.sheet: t.kind for t in tables if t.sheet is not None and Path(t.path) == book}
+        for name in workbook_sheets(book):
+            if name in read:
+                status = f"read as {read[name].replace('_', ' ')}"
+            elif data.sheet is not None:
+                status = "not read: the project pins another sheet (data.sheet)"
+            elif name in (data.exclude_sheets or ()):
+                status = "excluded"
+            else:
+                status = "skipped: no data rows"
+            rows.append({"Workbook": book.name, "Sheet": name, "Status": status})
+    return rows
 
 
 def pick_main(tables: list[Table]) -> tuple[Table, list[str]]:

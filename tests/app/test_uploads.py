@@ -84,3 +84,17 @@ def test_open_project_problems_are_explained(files, words):
     with pytest.raises(InputError) as info:
         open_project(files)
     assert words in str(info.value)
+
+
+def test_open_project_keeps_its_excluded_sheets_and_new_uploads_read_every_sheet(tmp_path):
+    from tests.engine.loading.test_sheets import SHOP, write_book
+
+    book = write_book(tmp_path, "shop.xlsx", SHOP)
+    project = {"data": {"paths": [f"/tmp/elsewhere/{book.name}"], "exclude_sheets": ["Customers"], "min_units": 3}}
+    analysis = open_project([("project.json", json.dumps(project).encode()), (book.name, book.read_bytes())])
+    analysis.run_data()
+    assert analysis.project.data.exclude_sheets == ["Customers"]
+    assert [t.name for t in analysis.data.value.tables] == ["shop.xlsx: Transactions"]
+    load_uploads(analysis, [(book.name, book.read_bytes())])  # a new upload: its sheets are all read
+    assert analysis.project.data.exclude_sheets == []
+    assert [t.sheet for t in analysis.data.value.tables] == ["Customers", "Transactions"]

@@ -46,7 +46,7 @@ def test_header_only_csv(tmp_path):
 def test_header_only_excel_sheet(tmp_path):
     path = tmp_path / "head.xlsx"
     pd.DataFrame(columns=["CustomerID", "Spend"]).to_excel(path, index=False)
-    assert "head.xlsx[Sheet1] has a header row but no data rows" in error_of(read_table, path)
+    assert "head.xlsx: Sheet1 has a header row but no data rows" in error_of(read_table, path)
 
 
 def test_png_renamed_csv(tmp_path):

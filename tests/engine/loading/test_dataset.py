@@ -139,7 +139,7 @@ def test_three_tables_as_excel_sheets(tmp_path):
     path = write_excel(tmp_path, "shop.xlsx", {"Customers": CUSTOMERS_CSV, "Products": PRODUCTS_CSV,
                                                "Transactions": TRANSACTIONS_CSV})
     data = load_dataset(path, sheet="*")
-    assert [t.name for t in data.tables] == ["shop.xlsx[Customers]", "shop.xlsx[Products]", "shop.xlsx[Transactions]"]
+    assert [t.name for t in data.tables] == ["shop.xlsx: Customers", "shop.xlsx: Products", "shop.xlsx: Transactions"]
     assert data.transactions["category"].iloc[0] == "Home Decor"
     assert data.tables[2].sheet == "Transactions"
 

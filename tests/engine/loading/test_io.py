@@ -169,21 +169,23 @@ def test_parquet_text_ids_stay_text(tmp_path):
 # ---- Excel and Parquet -------------------------------------------------------
 
 
-def test_excel_default_is_first_non_empty_sheet(tmp_path):
+def test_excel_default_reads_every_non_empty_sheet(tmp_path):
     path = write_excel(tmp_path, "book.xlsx", {"Notes": "", "Mall": MALL_CSV, "Products": PRODUCTS_CSV})
-    [(name, frame)] = read_table(path)
-    assert name == "book.xlsx[Mall]"
+    notes: list[str] = []
+    [(name, frame), (other, _)] = read_table(path, notes=notes)
+    assert (name, other) == ("book.xlsx: Mall", "book.xlsx: Products")
     assert frame.shape == (8, 5)
     assert frame.attrs["sheet"] == "Mall"
+    assert notes == ["book.xlsx: sheet 'Notes' is empty and was skipped."]
 
 
 def test_excel_sheet_choice_by_name_index_and_all(tmp_path):
     path = write_excel(tmp_path, "book.xlsx", {"Notes": "", "Mall": MALL_CSV, "Products": PRODUCTS_CSV})
     [(name, frame)] = read_table(path, sheet="Products")
-    assert name == "book.xlsx[Products]"
+    assert name == "book.xlsx: Products"
     assert frame["Price"].tolist() == [20.0, 12.5, 40.0]
-    assert read_table(path, sheet=2)[0][0] == "book.xlsx[Products]"
-    assert [n for n, _ in read_table(path, sheet="*")] == ["book.xlsx[Mall]", "book.xlsx[Products]"]
+    assert read_table(path, sheet=2)[0][0] == "book.xlsx: Products"
+    assert [n for n, _ in read_table(path, sheet="*")] == ["book.xlsx: Mall", "book.xlsx: Products"]
 
 
 def test_excel_table_below_title_rows(tmp_path):
