@@ -216,3 +216,25 @@ def test_too_few_customers_and_no_money_are_said_on_the_data_page(tmp_path):
     at.button(key="data.load").click().run()
     assert not at.exception
     assert at.error[0].value.startswith("No money column was found in cd_store.csv")
+
+
+def test_recommendation_box_says_the_reports_cautions_on_weak_small_data(tmp_path):
+    """200 customers without planted structure: the box says what the client report says, word for word."""
+    from engine.report.client_text import reading_warnings
+    from engine.report.context import ReportContext
+    from tests.real_shapes import write_weak_three_tables
+
+    at = _app()
+    at.session_state["data.uploads"] = [(p.name, p.read_bytes()) for p in write_weak_three_tables(tmp_path)]
+    at.run()
+    at.button(key="data.load").click().run()
+    _goto(at, "features")
+    _goto(at, "compare")
+    at.button(key="compare.run").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    shown = [w.value for w in at.warning]
+    assert any(w.startswith("Only 199 customers were analysed") for w in shown), shown  # C0200 never bought
+    assert any("differ by degree" in w for w in shown), shown
+    result = at.session_state["analysis"].to_result()
+    expected = reading_warnings(ReportContext(result=result, options=result.project.report, generated_at="today"))
+    assert expected and [w for w in shown if w in expected] == expected  # all of them, in the report's order
