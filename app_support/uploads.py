@@ -8,6 +8,7 @@ folder (never anywhere else) under their base name only, so a crafted name like
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 
@@ -19,7 +20,13 @@ from engine.project import Project
 DATA_SUFFIXES = SUPPORTED_SUFFIXES  # exactly what engine.loading.io reads
 LOGO_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg")
 
+UPLOAD_PREFIX = "segmentation-upload-"  # every upload folder's name starts so (see plain_message)
 Upload = tuple[str, bytes]
+# A folder made by save_uploads, as it appears in an engine message (any parent path, either separator).
+_UPLOAD_FOLDER = re.compile(r"[^\s'\"(]*" + re.escape(UPLOAD_PREFIX) + r"[A-Za-z0-9_]+[/\\]")
+# "(OSError)", "(BadZipFile)", "(ArrowInvalid)", "(ValueError: ...)": a Python class name in brackets.
+_CLASS_NAME = re.compile(r" ?\((?:[a-z_]+\.)*[A-Z][A-Za-z0-9]*(?:Error|Exception|Warning|Invalid|File|Failure)"
+                         r"(?::[^)]*)?\)")
 
 
 def save_uploads(files: list[Upload], allowed: tuple[str, ...] = DATA_SUFFIXES) -> list[str]:
@@ -29,7 +36,7 @@ def save_uploads(files: list[Upload], allowed: tuple[str, ...] = DATA_SUFFIXES) 
     """
     if not files:
         raise InputError("No files were uploaded; choose one or more CSV, Excel or Parquet files.")
-    folder = Path(tempfile.mkdtemp(prefix="segmentation-upload-"))
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
     paths = []
     for name, content in files:
         base = Path(name).name or "upload"
@@ -43,6 +50,20 @@ def save_uploads(files: list[Upload], allowed: tuple[str, ...] = DATA_SUFFIXES) 
         target.write_bytes(content)
         paths.append(str(target))
     return paths
+
+
+def plain_message(text: str) -> str:
+    """An error message as the analyst reads it: "the uploaded file X" for a temporary upload path, no class names.
+
+    The engine names files by their path (right for the command line); in the app
+    that path is a private temporary folder, and the analyst knows the file by the
+    name it had when uploaded (the base name save_uploads kept).
+    """
+    text = _UPLOAD_FOLDER.sub("the uploaded file ", text)
+    text = _CLASS_NAME.sub("", text)
+    if text.startswith("the uploaded file "):
+        text = "T" + text[1:]
+    return text
 
 
 def load_uploads(analysis: Analysis, files: list[Upload]) -> None:

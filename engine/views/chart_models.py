@@ -49,12 +49,13 @@ def metric_vs_k_chart(
     algorithm_labels = algorithm_labels or {}
     k = pd.to_numeric(table["k"], errors="coerce") if "k" in table.columns else pd.Series(np.nan, index=table.index)
     n_density = int(k.isna().sum())
-    density_note = (f"{n_density} density-method run{'' if n_density == 1 else 's'} (own number of clusters) "
-                    "listed separately." if n_density else "")
+    one = n_density == 1
+    density_note = (f"{n_density} run{'' if one else 's'} that choose{'s its' if one else ' their'} own number of "
+                    f"clusters (density methods) {'is' if one else 'are'} listed separately." if n_density else "")
     table, k = table[k.notna()], k[k.notna()]
     if table.empty:
-        return _message_chart("Model comparison", "Only density methods ran; they choose their own number of "
-                                                  "clusters, so there is no k to compare over.")
+        return _message_chart("Model comparison", "Only methods that choose their own number of clusters "
+                                                  "ran, so there is no k to compare over.")
     base = pd.DataFrame({
         "algorithm": [algorithm_labels.get(a, a) for a in table["algorithm"]],
         "k": k.to_numpy(dtype=float),
@@ -106,7 +107,7 @@ def metric_vs_k_chart(
 
 
 def density_runs(comparison_table: pd.DataFrame, algorithm_labels: dict[str, str] | None = None) -> pd.DataFrame:
-    """The runs without a requested k (density methods), for a small table beside :func:`metric_vs_k_chart`.
+    """The runs without a requested k (density methods, RFM), for a small table beside :func:`metric_vs_k_chart`.
 
     Columns: Algorithm (its label), Clusters found, Noise (share of units left
     unassigned), Status; failed runs included, with their status. Empty when no

@@ -175,7 +175,8 @@ def test_model_override_is_stored_in_the_project(demo):
 
 @pytest.mark.parametrize("name, content, words", [
     ("header_only.csv", b"CustomerID,TransactionDate,TotalValue\n", "header_only.csv"),
-    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01", "photo.csv"),
+    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01", "The uploaded file photo.csv is"),
+    ("Online Retail.xlsx", b"PK\x03\x04 not a workbook", "The uploaded file Online Retail.xlsx is not a readable"),
 ])
 def test_bad_upload_shows_its_message_and_keeps_the_data(name, content, words):
     at = _app()
@@ -186,6 +187,7 @@ def test_bad_upload_shows_its_message_and_keeps_the_data(name, content, words):
     at.button(key="data.load").click().run()
     assert not at.exception
     assert words in _texts(at.error)
+    assert "segmentation-upload" not in _texts(at.error) and "(BadZipFile)" not in _texts(at.error)
     analysis = at.session_state["analysis"]
     assert analysis.project.data.paths == before and analysis.status("data") == "done"
     assert "Data quality" in [s.value for s in at.subheader]  # the loaded sample is still shown
@@ -238,3 +240,26 @@ def test_recommendation_box_says_the_reports_cautions_on_weak_small_data(tmp_pat
     result = at.session_state["analysis"].to_result()
     expected = reading_warnings(ReportContext(result=result, options=result.project.report, generated_at="today"))
     assert expected and [w for w in shown if w in expected] == expected  # all of them, in the report's order
+
+
+def test_compare_and_label_pages_show_labels_not_internal_keys(demo):
+    """Algorithm and feature labels, "–" for a metric a method has no value for (issue 12)."""
+    from engine.clustering.algorithms import ALGORITHMS
+    from engine.formatting import MISSING, feature_label
+
+    analysis = demo.session_state["analysis"]
+    renamed = [a for a in analysis.project.clustering.algorithms if ALGORITHMS[a].label != a]
+    _goto(demo, "compare")
+    runs = demo.dataframe[0].value
+    assert set(runs["Algorithm"]) >= {ALGORITHMS[a].label for a in renamed} and not set(runs["Algorithm"]) & set(renamed)
+    kmeans = runs[runs["Algorithm"] == ALGORITHMS["kmeans"].label]
+    assert len(kmeans) and (kmeans["BIC"] == MISSING).all() and (kmeans["AIC"] == MISSING).all()
+    assert not runs.isin(["None", "nan"]).any().any() and not runs.isna().any().any()
+    keys = [f for f in analysis.features.value.names if "_" in f and feature_label(f) != f]  # "recency_days"
+    assert keys  # the demo clusters on catalogue features with labels of their own
+    for page in ("compare", "label"):
+        _goto(demo, page)
+        texts = " ".join(_texts(getattr(demo, kind)) for kind in ("caption", "markdown", "warning", "info", "error"))
+        headers = " ".join(str(c) for df in demo.dataframe for c in df.value.columns)
+        for key in keys:
+            assert key not in texts and key not in headers, (page, key)

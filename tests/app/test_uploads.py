@@ -84,3 +84,24 @@ def test_open_project_problems_are_explained(files, words):
     with pytest.raises(InputError) as info:
         open_project(files)
     assert words in str(info.value)
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("Online Retail.xlsx", b"PK\x03\x04 not really a workbook", "The uploaded file Online Retail.xlsx is not a readable"),
+    ("t.parquet", b"PAR1 not really parquet", "The uploaded file t.parquet is not a readable Parquet file"),
+    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "The uploaded file photo.csv is not a text table"),
+])
+def test_error_messages_name_the_uploaded_file_without_temp_path_or_class_name(name, content, words):
+    from app_support.uploads import UPLOAD_PREFIX, blank_analysis, plain_message
+
+    with pytest.raises(InputError) as info:
+        load_uploads(blank_analysis(), [(name, content)])
+    raw = str(info.value)
+    assert UPLOAD_PREFIX in raw  # the engine names the path (right for the command line) ...
+    shown = plain_message(raw)  # ... the app names the file as the analyst uploaded it
+    assert shown.startswith(words), shown
+    assert UPLOAD_PREFIX not in shown and "/tmp" not in shown and "Error" not in shown
+    assert "BadZipFile" not in shown and "ArrowInvalid" not in shown and "OSError" not in shown
+    assert plain_message("Sheet 'May' of C:\\Temp\\segmentation-upload-x1_y\\May.xlsx could not be read (OSError); "
+                         "check it (only blank lines).") == (
+        "Sheet 'May' of the uploaded file May.xlsx could not be read; check it (only blank lines).")

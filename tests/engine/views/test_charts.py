@@ -187,7 +187,8 @@ def test_metric_panels_state_direction_and_skip_failed_runs(big):
     assert "k-means" in {r["algorithm"] for r in rows}
     assert "dbscan" not in {r["algorithm"] for r in rows}  # a density method: listed beside the chart, not on k
     assert len(rows) == 2 * 9 * 4  # 4 metrics x 9 k for each of the two swept algorithms
-    assert "1 density-method run (own number of clusters) listed separately." in spec["title"]["subtitle"]
+    assert "1 run that chooses its own number of clusters (density methods) is listed separately." in (
+        spec["title"]["subtitle"])
 
 
 def test_density_runs_stay_off_the_k_axis_and_are_listed_with_their_own_counts():
