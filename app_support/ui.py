@@ -83,10 +83,11 @@ def stale_notice(analysis: Analysis, step: str) -> None:
 
 
 def require(analysis: Analysis, step: str, pages: dict[str, Any] | None = None) -> None:
-    """Stop the page with a pointer when the step it builds on is not done."""
-    status = analysis.status(step)
-    if status == "done":
+    """Stop the page with a pointer when the step it builds on is not done: to the first step not done."""
+    if analysis.status(step) == "done":
         return
+    step = next(s for s in STEPS[: STEPS.index(step) + 1] if analysis.status(s) != "done")  # no data: step 1
+    status = analysis.status(step)
     number = STEPS.index(step) + 1
     job = state.entry().runner.active()
     running = f" ({job.label.lower()} is running now: see the sidebar)" if job is not None else ""
@@ -95,6 +96,9 @@ def require(analysis: Analysis, step: str, pages: dict[str, Any] | None = None) 
         "or use “Try it with sample data” in the sidebar.",
         icon=":material/info:",
     )
+    pages = pages or st.session_state.get("pages")
+    if pages and step in pages:
+        st.page_link(pages[step], label=f"Go to step {number}: {STEP_TITLES[step]}", icon=":material/arrow_back:")
     st.stop()
 
 

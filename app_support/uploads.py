@@ -8,6 +8,7 @@ folder (never anywhere else) under their base name only, so a crafted name like
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 from pathlib import Path
@@ -52,6 +53,14 @@ def save_uploads(files: list[Upload], allowed: tuple[str, ...] = DATA_SUFFIXES) 
     return paths
 
 
+def digest(files: list[Upload]) -> str:
+    """Identity of a batch of uploads (names and contents): the Data page loads the same batch once."""
+    h = hashlib.sha256()
+    for name, content in files:
+        h.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+    return h.hexdigest()
+
+
 def plain_message(text: str) -> str:
     """An error message as the analyst reads it: "the uploaded file X" for a temporary upload path, no class names.
 
@@ -83,8 +92,13 @@ def load_uploads(analysis: Analysis, files: list[Upload]) -> None:
         raise
 
 
-def open_project(files: list[Upload]) -> Analysis:
-    """Restore an analysis from an uploaded project file plus (optionally) its data files."""
+def open_project(files: list[Upload], current_logo: str | None = None) -> Analysis:
+    """Restore an analysis from an uploaded project file plus (optionally) its data files and logo.
+
+    ``current_logo`` is the logo the session's analysis already uses: a project
+    file naming a logo of that name keeps it without uploading it again (an
+    uploaded file of the same name wins).
+    """
     projects = [(n, b) for n, b in files if Path(n).suffix.lower() == ".json"]
     if len(projects) != 1:
         raise InputError(
@@ -96,6 +110,9 @@ def open_project(files: list[Upload]) -> Analysis:
     except UnicodeDecodeError:
         raise InputError(f"{name} is not a text (UTF-8) project file; export it again from the app.") from None
     others = [(n, b) for n, b in files if (n, b) != projects[0]]
+    logo = Path(current_logo) if current_logo else None
+    if logo is not None and logo.is_file() and logo.name not in {Path(n).name for n, _ in others}:
+        others.append((logo.name, logo.read_bytes()))
     data_dir = Path(save_uploads(others, DATA_SUFFIXES + LOGO_SUFFIXES)[0]).parent if others else None
     return Analysis.from_project_json(text, data_dir)
 

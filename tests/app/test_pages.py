@@ -263,3 +263,63 @@ def test_compare_and_label_pages_show_labels_not_internal_keys(demo):
         headers = " ".join(str(c) for df in demo.dataframe for c in df.value.columns)
         for key in keys:
             assert key not in texts and key not in headers, (page, key)
+
+
+def test_pages_without_data_point_to_the_first_step_not_done():
+    at = _app()
+    for page in ("features", "compare", "label", "report"):
+        _goto(at, page)
+        assert _texts(at.info).startswith("Step 1 (Data) is"), (page, _texts(at.info))
+    at.button(key="sidebar.demo").click().run()  # every step done ...
+    at.session_state["analysis"].project.features.scaling = "robust"  # ... then the features change
+    _goto(at, "label")
+    assert _texts(at.info).startswith("Step 2 (Features) is out of date"), _texts(at.info)  # not step 3
+
+
+def test_load_button_gives_way_to_the_loaded_state_until_the_files_change(tmp_path):
+    from tests.real_shapes import write_cd_store_log
+
+    log = write_cd_store_log(tmp_path, n_customers=120)
+    at = _app()
+    at.session_state["data.uploads"] = [(log.name, log.read_bytes())]  # what the file uploader stores
+    at.run()
+    assert [b.label for b in at.button if b.key == "data.load"] == ["Load 1 file"]
+    at.button(key="data.load").click().run()
+    assert not at.exception and at.session_state["analysis"].status("data") == "done"
+    at.run()  # the uploader still holds the file on the next run
+    assert "data.load" not in [b.key for b in at.button]
+    assert "Loaded: cd_store.csv" in _texts(at.success)
+    at.session_state["data.uploads"] = [(log.name, log.read_bytes())]  # chosen again in the uploader
+    at.run()
+    assert "data.load" not in [b.key for b in at.button]  # same name, same bytes: nothing to load
+    changed = log.read_bytes() + b"99999,19980101,1,12.50\n"  # one more purchase
+    at.session_state["data.uploads"] = [(log.name, changed)]
+    at.run()
+    assert [b.label for b in at.button if b.key == "data.load"] == ["Load again"]
+    assert "Loaded:" not in _texts(at.success)
+    at.button(key="data.sample").click().run()  # other data now: the upload is no longer what is loaded
+    assert [b.label for b in at.button if b.key == "data.load"] == ["Load 1 file"]
+
+
+def test_reopened_project_keeps_its_logo_in_the_report():
+    from app_support.uploads import save_logo
+
+    at = _app()
+    at.button(key="sidebar.demo").click().run()
+    analysis = at.session_state["analysis"]
+    analysis.project.report.logo = save_logo("brand.png", _PNG)
+    project = analysis.to_project_json().encode()
+    _goto(at, "data")
+    at.session_state["data.project_uploads"] = [("project.json", project)]  # the logo is this session's already
+    at.run()
+    at.button(key="data.open_project").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    reopened = at.session_state["analysis"]
+    assert reopened is not analysis and reopened.project.report.logo is not None
+    assert "was not uploaded" not in _texts(at.info)
+    _goto(at, "report")
+    assert '<img class="cover-logo"' in reopened.current("html")  # the cover shows it
+
+
+_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+        b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")

@@ -105,3 +105,21 @@ def test_error_messages_name_the_uploaded_file_without_temp_path_or_class_name(n
     assert plain_message("Sheet 'May' of C:\\Temp\\segmentation-upload-x1_y\\May.xlsx could not be read (OSError); "
                          "check it (only blank lines).") == (
         "Sheet 'May' of the uploaded file May.xlsx could not be read; check it (only blank lines).")
+
+
+def test_reopening_a_project_keeps_its_logo_when_the_file_is_there():
+    from app_support.uploads import demo_analysis, save_logo
+
+    analysis = demo_analysis()
+    analysis.project.report.logo = save_logo("brand logo.png", PNG)
+    text = analysis.to_project_json().encode()
+    uploaded = open_project([("project.json", text), ("brand logo.png", PNG)])  # uploaded with it
+    assert Path(uploaded.project.report.logo).read_bytes() == PNG and not uploaded.notes
+    same_session = open_project([("project.json", text)], current_logo=analysis.project.report.logo)
+    assert Path(same_session.project.report.logo).name == "brand logo.png" and not same_session.notes
+    assert Path(same_session.project.report.logo).read_bytes() == PNG
+    other = save_logo("other.png", PNG)  # the session's logo is another file: not taken for this one
+    dropped = open_project([("project.json", text)], current_logo=other)
+    assert dropped.project.report.logo is None
+    assert dropped.notes == ["The logo brand logo.png was not uploaded; the report has no logo."]
+    assert open_project([("project.json", text)], current_logo="/nonexistent/brand logo.png").project.report.logo is None
