@@ -22,12 +22,19 @@ with upload_tab:
     if files:  # kept in the session so a page switch does not forget them
         st.session_state["data.uploads"] = [(f.name, f.getvalue()) for f in files]
     staged = st.session_state.get("data.uploads") or []
-    load_clicked = bool(staged) and st.button(f"Load {len(staged)} file(s)", key="data.load", type="primary")
+    last = st.session_state.get("data.loaded_uploads")  # (names, digest, paths) of the last upload loaded
+    current = last is not None and last[2] == list(analysis.project.data.paths)  # and still the analysis's data
+    if current and (not staged or uploads.digest(staged) == last[1]):
+        st.success(f"Loaded: {', '.join(last[0])}", icon=":material/check:")  # nothing new to load
+        staged = []
+    label = "Load again" if current else f"Load {len(staged)} file{'s' if len(staged) != 1 else ''}"
+    load_clicked = bool(staged) and st.button(label, key="data.load", type="primary")
     if load_clicked:
         with st.spinner("Reading and recognising the files"):
             loaded = ui.attempt(load_uploads, analysis, staged)
         if loaded:
-            st.session_state.pop("data.uploads", None)
+            st.session_state["data.loaded_uploads"] = ([name for name, _ in staged], uploads.digest(staged),
+                                                       list(analysis.project.data.paths))
             st.rerun()
 with sample_tab:
     st.write("A synthetic retail export with three tables (customers, products, transactions) and planted "
@@ -42,17 +49,22 @@ with project_tab:
     st.write("A project file (.json) exported from the Report step rebuilds the whole analysis. Upload it "
              "together with its data files (unless it uses the bundled sample).")
     project_files = st.file_uploader(
-        "Project file and data files",
+        "Project file, data files and logo",
         type=["json"] + [x.lstrip(".") for x in uploads.DATA_SUFFIXES + uploads.LOGO_SUFFIXES],
         accept_multiple_files=True, key="data.project_uploader",
     )
-    if project_files and st.button("Open project", key="data.open_project", type="primary"):
-        uploads = [(f.name, f.getvalue()) for f in project_files]
+    if project_files:  # kept in the session like the data uploads (and settable by the tests)
+        st.session_state["data.project_uploads"] = [(f.name, f.getvalue()) for f in project_files]
+    project_uploads = st.session_state.get("data.project_uploads") or []
+    if project_uploads and st.button("Open project", key="data.open_project", type="primary"):
         restored = []
-        if ui.attempt(lambda: restored.append(open_project(uploads))):
+        logo = analysis.project.report.logo
+        if ui.attempt(lambda: restored.append(open_project(project_uploads, current_logo=logo))):
             new = state.replace_analysis(restored[0])
             if ui.run_with_progress("Rebuilding the analysis", new.run_all):
                 st.rerun()
+    for note in analysis.notes:  # what opening the project file changed (e.g. a logo that was not uploaded)
+        st.info(note, icon=":material/info:")
 
 if analysis.data is None:
     st.info("No data loaded yet: upload files above, use the sample, or press “Try it with sample data” "

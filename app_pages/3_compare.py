@@ -5,6 +5,7 @@ import streamlit as st
 from app_support import state, ui
 from engine.clustering.algorithms import ALGORITHMS
 from engine.clustering.metrics import METRICS
+from engine.narrative.cautions import reading_cautions
 from engine.views.projection import METHODS
 
 analysis = state.get_analysis()
@@ -57,8 +58,9 @@ choice = ui.ensure(analysis, "choice", analysis.run_choice)
 rec = choice.recommendation
 st.subheader("Recommendation")
 st.success(f"**{ALGORITHMS[rec.algorithm].label}** with **k = {rec.k}**", icon=":material/recommend:")
-for warning in rec.warnings + comparison.notes:  # weak structure, no usable model, k at the edge or capped
-    st.warning(warning, icon=":material/warning:")
+cautions_box = st.container()  # filled below, once the chosen model's stability check is known
+for note in rec.warnings + comparison.notes:  # the technical side: k at the edge of the range, capped runs
+    st.caption(note)
 for reason in rec.reasons:
     st.markdown(f"- {reason}")
 with st.expander("How the recommendation is made"):
@@ -84,32 +86,32 @@ if analysis.stale_stages("labels"):  # the chosen model, its stability check and
 choice = ui.ensure(analysis, "choice", analysis.run_choice)
 names = {c: lab.name for c, lab in analysis.cluster_labels()[0].items()} if analysis.current("labels") else None
 run = choice.run
+for caution in reading_cautions(analysis.current("data"), features, choice.recommendation, run,
+                                analysis.current("stability"), names):  # the same sentences as the report
+    cautions_box.warning(caution, icon=":material/warning:")
 st.info(f"{choice.reason} {run.n_clusters} clusters of {len(run.labels):,} {features.unit}s.",
         icon=":material/check:")
 
-from engine.views import chart_models, charts  # noqa: E402
+from engine.views import chart_models, charts, run_table  # noqa: E402
 
 # ---- the comparison -----------------------------------------------------------
 st.subheader("All runs")
 table = comparison.table()
-shown = ["algorithm", "k", "n_clusters"] + [m for m in METRICS if m in table.columns] + [
-    "min_cluster_share", "noise_share", "fit_seconds", "status", "reason"]
-st.dataframe(
-    table[shown], hide_index=True, width="stretch",
-    column_config={m: st.column_config.NumberColumn(METRICS[m].label.split(" (")[0], help=METRICS[m].description,
-                                                    format=f"%.{METRICS[m].decimals}f")
+st.dataframe(  # text cells: labels, and "–" where a run has no value (BIC/AIC outside the Gaussian mixture)
+    run_table.runs_table(table), hide_index=True, width="stretch",
+    column_config={METRICS[m].label.split(" (")[0]: st.column_config.TextColumn(help=METRICS[m].description)
                    for m in METRICS if m in table.columns}
-    | {"algorithm": st.column_config.TextColumn("Algorithm"),
-       "k": st.column_config.NumberColumn("k", help="Requested number of clusters (empty: density method)"),
-       "n_clusters": st.column_config.NumberColumn("Clusters found"),
-       "min_cluster_share": st.column_config.NumberColumn("Smallest cluster", format="percent"),
-       "noise_share": st.column_config.NumberColumn("Noise", format="percent"),
-       "fit_seconds": st.column_config.NumberColumn("Fit time (s)", format="%.2f"),
-       "status": st.column_config.TextColumn("Status"), "reason": st.column_config.TextColumn("Why")},
+    | {"k": st.column_config.TextColumn(help="Requested number of clusters (–: a density method finds its own)")},
 )
 algorithm_labels = {a: ALGORITHMS[a].label for a in ALGORITHMS}
 ui.chart(lambda: chart_models.metric_vs_k_chart(table, algorithm_labels=algorithm_labels),
          cache_key=f"metric_vs_k:{analysis.fingerprint('comparison')}{analysis.data_digest}")
+density = chart_models.density_runs(table, algorithm_labels)
+if not density.empty:  # their own cluster counts, kept off the k axis
+    st.caption("These methods choose their own number of clusters, so they are kept off the k axis above:")
+    st.dataframe(density, hide_index=True, column_config={
+        "Clusters found": st.column_config.NumberColumn("Clusters found"),
+        "Noise": st.column_config.NumberColumn("Noise", format="percent")})
 
 # ---- the chosen clusters ------------------------------------------------------
 st.subheader("The clusters in two dimensions")

@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import jobs, state
+from app_support import jobs, state, uploads
 from app_support.uploads import demo_analysis
 from engine.analysis.runner import Analysis
 from engine.analysis.stages import STEP_TITLES, STEPS
@@ -83,10 +83,11 @@ def stale_notice(analysis: Analysis, step: str) -> None:
 
 
 def require(analysis: Analysis, step: str, pages: dict[str, Any] | None = None) -> None:
-    """Stop the page with a pointer when the step it builds on is not done."""
-    status = analysis.status(step)
-    if status == "done":
+    """Stop the page with a pointer when the step it builds on is not done: to the first step not done."""
+    if analysis.status(step) == "done":
         return
+    step = next(s for s in STEPS[: STEPS.index(step) + 1] if analysis.status(s) != "done")  # no data: step 1
+    status = analysis.status(step)
     number = STEPS.index(step) + 1
     job = state.entry().runner.active()
     running = f" ({job.label.lower()} is running now: see the sidebar)" if job is not None else ""
@@ -95,6 +96,9 @@ def require(analysis: Analysis, step: str, pages: dict[str, Any] | None = None) 
         "or use “Try it with sample data” in the sidebar.",
         icon=":material/info:",
     )
+    pages = pages or st.session_state.get("pages")
+    if pages and step in pages:
+        st.page_link(pages[step], label=f"Go to step {number}: {STEP_TITLES[step]}", icon=":material/arrow_back:")
     st.stop()
 
 
@@ -110,10 +114,10 @@ def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
 
 def show_failure(exc: BaseException) -> None:
     """Bad input as its one sentence; anything else as a plain apology with the details folded away."""
-    if isinstance(exc, InputError):
-        st.error(str(exc), icon=":material/error:")
+    if isinstance(exc, InputError):  # uploaded files by their own name, no temp path or class name
+        st.error(uploads.plain_message(str(exc)), icon=":material/error:")
         return
-    st.error(f"Something went wrong inside the engine ({exc.__class__.__name__}); your work so far is kept.")
+    st.error("Something went wrong inside the engine; your work so far is kept.")
     with st.expander("Technical details"):
         st.code("".join(traceback.format_exception(exc))[-4000:])
 
@@ -210,7 +214,8 @@ def background_status() -> None:
     failed = runner.unseen_failure()
     if failed is not None:
         failed.seen = True  # said once, here or on its page
-        reason = str(failed.error) if isinstance(failed.error, InputError) else "something went wrong in the engine"
+        reason = (uploads.plain_message(str(failed.error)) if isinstance(failed.error, InputError)
+                  else "something went wrong in the engine")
         st.error(f"{failed.label} stopped: {reason}", icon=":material/error:")
 
 

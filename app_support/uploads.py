@@ -8,6 +8,8 @@ folder (never anywhere else) under their base name only, so a crafted name like
 
 from __future__ import annotations
 
+import hashlib
+import re
 import tempfile
 from pathlib import Path
 
@@ -19,7 +21,13 @@ from engine.project import Project
 DATA_SUFFIXES = SUPPORTED_SUFFIXES  # exactly what engine.loading.io reads
 LOGO_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg")
 
+UPLOAD_PREFIX = "segmentation-upload-"  # every upload folder's name starts so (see plain_message)
 Upload = tuple[str, bytes]
+# A folder made by save_uploads, as it appears in an engine message (any parent path, either separator).
+_UPLOAD_FOLDER = re.compile(r"[^\s'\"(]*" + re.escape(UPLOAD_PREFIX) + r"[A-Za-z0-9_]+[/\\]")
+# "(OSError)", "(BadZipFile)", "(ArrowInvalid)", "(ValueError: ...)": a Python class name in brackets.
+_CLASS_NAME = re.compile(r" ?\((?:[a-z_]+\.)*[A-Z][A-Za-z0-9]*(?:Error|Exception|Warning|Invalid|File|Failure)"
+                         r"(?::[^)]*)?\)")
 
 
 def save_uploads(files: list[Upload], allowed: tuple[str, ...] = DATA_SUFFIXES) -> list[str]:
@@ -29,7 +37,7 @@ def save_uploads(files: list[Upload], allowed: tuple[str, ...] = DATA_SUFFIXES) 
     """
     if not files:
         raise InputError("No files were uploaded; choose one or more CSV, Excel or Parquet files.")
-    folder = Path(tempfile.mkdtemp(prefix="segmentation-upload-"))
+    folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
     paths = []
     for name, content in files:
         base = Path(name).name or "upload"
@@ -43,6 +51,28 @@ def save_uploads(files: list[Upload], allowed: tuple[str, ...] = DATA_SUFFIXES) 
         target.write_bytes(content)
         paths.append(str(target))
     return paths
+
+
+def digest(files: list[Upload]) -> str:
+    """Identity of a batch of uploads (names and contents): the Data page loads the same batch once."""
+    h = hashlib.sha256()
+    for name, content in files:
+        h.update(name.encode() + b"\0" + hashlib.sha256(content).digest())
+    return h.hexdigest()
+
+
+def plain_message(text: str) -> str:
+    """An error message as the analyst reads it: "the uploaded file X" for a temporary upload path, no class names.
+
+    The engine names files by their path (right for the command line); in the app
+    that path is a private temporary folder, and the analyst knows the file by the
+    name it had when uploaded (the base name save_uploads kept).
+    """
+    text = _UPLOAD_FOLDER.sub("the uploaded file ", text)
+    text = _CLASS_NAME.sub("", text)
+    if text.startswith("the uploaded file "):
+        text = "T" + text[1:]
+    return text
 
 
 def load_uploads(analysis: Analysis, files: list[Upload]) -> None:
@@ -63,8 +93,13 @@ def load_uploads(analysis: Analysis, files: list[Upload]) -> None:
         raise
 
 
-def open_project(files: list[Upload]) -> Analysis:
-    """Restore an analysis from an uploaded project file plus (optionally) its data files."""
+def open_project(files: list[Upload], current_logo: str | None = None) -> Analysis:
+    """Restore an analysis from an uploaded project file plus (optionally) its data files and logo.
+
+    ``current_logo`` is the logo the session's analysis already uses: a project
+    file naming a logo of that name keeps it without uploading it again (an
+    uploaded file of the same name wins).
+    """
     projects = [(n, b) for n, b in files if Path(n).suffix.lower() == ".json"]
     if len(projects) != 1:
         raise InputError(
@@ -76,6 +111,9 @@ def open_project(files: list[Upload]) -> Analysis:
     except UnicodeDecodeError:
         raise InputError(f"{name} is not a text (UTF-8) project file; export it again from the app.") from None
     others = [(n, b) for n, b in files if (n, b) != projects[0]]
+    logo = Path(current_logo) if current_logo else None
+    if logo is not None and logo.is_file() and logo.name not in {Path(n).name for n, _ in others}:
+        others.append((logo.name, logo.read_bytes()))
     data_dir = Path(save_uploads(others, DATA_SUFFIXES + LOGO_SUFFIXES)[0]).parent if others else None
     return Analysis.from_project_json(text, data_dir)
 

@@ -110,16 +110,20 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None, min
     available = list(table.columns)
     selected = list(dict.fromkeys(spec.selected)) if spec.selected is not None else default_features(dataset, unit)
     _check_selected(selected, available, unit)
-    values, warnings = fill_missing(table[selected], unit)
+    labels = {name: (feature_def(name).label if catalogue and feature_def(name) else name) for name in available}
+    if category_shares is not None:  # the categories as written in the data, not as in the feature key
+        share_columns = table.columns[len(table.columns) - category_shares.shape[1]:]
+        labels.update({c: f"Share of spend: {cat}" for c, cat in zip(share_columns, category_shares.columns, strict=True)})
+    values, warnings = fill_missing(table[selected], unit, labels)
     flat = near_constant(values)
     if flat:
         if len(flat) == len(selected):
             raise InputError(
-                f"Every selected feature ({', '.join(selected)}) has (nearly) the same value for every {unit}, so "
+                f"Every selected feature ({', '.join(labels.get(n, n) for n in selected)}) has (nearly) the same value for every {unit}, so "
                 "there is nothing to segment on; select other features or load a longer period of data.",
                 field="features.selected",
             )
-        warnings.append(_dropped_sentence(flat, values, unit))
+        warnings.append(_dropped_sentence(flat, values, unit, labels))
         selected = [name for name in selected if name not in flat]
         values = values[selected]
     if spec.log is None:
@@ -133,12 +137,8 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None, min
                 f"{', '.join(available)}.", field="features.log",
             )
         log_names = [name for name in selected if name in spec.log]
-    values, log_warnings = apply_log(values, log_names, explicit=spec.log is not None)
+    values, log_warnings = apply_log(values, log_names, explicit=spec.log is not None, labels=labels)
     X = scale(values, spec.scaling)
-    labels = {name: (feature_def(name).label if catalogue and feature_def(name) else name) for name in available}
-    if category_shares is not None:  # the categories as written in the data, not as in the feature key
-        share_columns = table.columns[len(table.columns) - category_shares.shape[1]:]
-        labels.update({c: f"Share of spend: {cat}" for c, cat in zip(share_columns, category_shares.columns, strict=True)})
     return FeatureMatrix(
         table=table, X=X, names=selected, unit=unit, scaling=spec.scaling, log=log_names, labels=labels,
         revenue=revenue, attributes=attributes, category_shares=category_shares,
@@ -206,14 +206,14 @@ def near_constant(values: pd.DataFrame) -> list[str]:
     return flat
 
 
-def _dropped_sentence(flat: list[str], values: pd.DataFrame, unit: str) -> str:
+def _dropped_sentence(flat: list[str], values: pd.DataFrame, unit: str, labels: dict[str, str]) -> str:
     parts = []
     for name in flat:
         column = values[name]
         typical = column.mode().iloc[0]
         differing = int((column != typical).sum())
         who = f"every {unit}" if differing == 0 else f"all but {differing:,} {unit}s"
-        parts.append(f"{name} ({typical:,.4g} for {who})")
+        parts.append(f"{labels.get(name, name)} ({typical:,.4g} for {who})")
     what = "Feature" if len(flat) == 1 else "Features"
     return (f"{what} {', '.join(parts)} {'was' if len(flat) == 1 else 'were'} dropped before clustering: "
             "too few units differ to shape a segment.")

@@ -57,8 +57,9 @@ def scaling_sentence(key: str) -> str:
     return f"Scaling: {entry.label.lower()} ({entry.description[0].lower()}{entry.description[1:].rstrip('.')})."
 
 
-def fill_missing(values: pd.DataFrame, unit: str) -> tuple[pd.DataFrame, list[str]]:
-    """Replace missing and infinite values by the feature's median; one warning per feature touched."""
+def fill_missing(values: pd.DataFrame, unit: str,
+                 labels: dict[str, str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """Replace missing and infinite values by the feature's median; one warning per feature touched (by its label)."""
     values = values.astype("float64").replace([np.inf, -np.inf], np.nan)
     warnings = []
     filled = {}
@@ -72,7 +73,7 @@ def fill_missing(values: pd.DataFrame, unit: str) -> tuple[pd.DataFrame, list[st
             median = 0.0
         filled[name] = column.fillna(median)
         warnings.append(
-            f"Feature {name} is missing for {n_missing:,} of {len(column):,} {unit}s; "
+            f"Feature {(labels or {}).get(name, name)} is missing for {n_missing:,} of {len(column):,} {unit}s; "
             f"they were given its median ({median:,.4g})."
         )
     if filled:
@@ -99,7 +100,8 @@ def auto_log(values: pd.DataFrame, skewed: dict[str, bool | None]) -> list[str]:
     return chosen
 
 
-def apply_log(values: pd.DataFrame, names: list[str], explicit: bool) -> tuple[pd.DataFrame, list[str]]:
+def apply_log(values: pd.DataFrame, names: list[str], explicit: bool,
+              labels: dict[str, str] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """log1p the named columns.
 
     A column with negative values (e.g. net refunds in monetary) cannot take
@@ -120,7 +122,7 @@ def apply_log(values: pd.DataFrame, names: list[str], explicit: bool) -> tuple[p
             )
         if n_negative:
             warnings.append(
-                f"Feature {name} has {n_negative:,} negative values; it was transformed with "
+                f"Feature {(labels or {}).get(name, name)} has {n_negative:,} negative values; it was transformed with "
                 "sign(x)·log1p(|x|) instead of log1p."
             )
         transformed[name] = np.sign(column) * np.log1p(column.abs())

@@ -15,19 +15,16 @@ from engine.formatting import (
     approx,
     capitalise,
     integer,
-    join_words,
     money,
     pct,
     revenue_index,
     revenue_index_words,
 )
-from engine.loading.quality import NO_MONEY
+from engine.narrative.cautions import reading_cautions
 from engine.report.context import ReportContext
 from engine.results import NOISE
 
 WIN_BACK_PERSONAS = ("at_risk", "lapsed")  # a "high" recency means win-back for these; "very high" always
-SMALL_DATA_UNITS = 300  # fewer units than this: segments may be a few dozen customers
-SHORT_WINDOW_DAYS = 180  # a data window shorter than this hides seasonal and slow buyers
 THREE_LEVELS = {"very low": "Low", "low": "Low", "average": "Average", "high": "High", "very high": "High"}
 # Words that must never reach the client body (checked by the tests on the rendered pages too).
 JARGON = ("Davies", "Calinski", "silhouette", "Silhouette", "ARI", "adjusted Rand", "Jaccard", "bootstrap", "log1p",
@@ -99,40 +96,12 @@ def value_text(value, unit: str) -> str:
 
 
 def reading_warnings(ctx: ReportContext) -> list[str]:
-    """The warnings that change how to read the report, in plain words (the appendix has the numbers)."""
+    """The warnings that change how to read the report, in plain words (the appendix has the numbers).
+
+    The same sentences as the Compare page's recommendation box (engine.narrative.cautions).
+    """
     r = ctx.result
-    many = ctx.unit_many
-    out = []
-    if any(h.startswith(NO_MONEY) for h in r.dataset.headline):
-        out.append("The data holds no money column, so this report describes buying activity only: it gives no "
-                   f"revenue figures, and priorities follow the number of {many} instead.")
-    rec = r.recommendation
-    if not rec.eligible:
-        out.append(f"No grouping of the {many} passed every quality check; the segments shown are the best available, "
-                   "so confirm them before large decisions.")
-    elif rec.weak_structure:
-        out.append(f"The {many} differ by degree rather than falling into clearly separate groups: read the "
-                   f"boundaries between segments as approximate, since {many} near a boundary could belong to "
-                   "either side.")
-    s = r.stability
-    if s is not None:
-        if s.verdict == "fragile" and not rec.weak_structure:
-            out.append("The segments shift noticeably when the analysis is repeated on resampled data; treat them "
-                       "as provisional and confirm them at the next data refresh.")
-        fragile = [ctx.cluster_name(c) for c in segment_ids(ctx) if s.verdicts.get(c) == "fragile"]
-        if fragile and s.verdict != "fragile":
-            one = len(fragile) == 1
-            out.append(f"{join_words(fragile)} {'is' if one else 'are'} less firm than the other segments "
-                       f"({'it shifts' if one else 'they shift'} when the analysis is repeated on resampled data); "
-                       f"confirm {'it' if one else 'them'} before investing heavily.")
-    if ctx.n_units < SMALL_DATA_UNITS:
-        out.append(f"Only {integer(ctx.n_units)} {many} were analysed, so a segment may hold just a few dozen "
-                   f"{many}; confirm the findings on more data before acting at scale.")
-    window = r.features.window_days
-    if window is not None and math.isfinite(window) and window < SHORT_WINDOW_DAYS:
-        out.append(f"The data covers only {integer(window)} days, so {many} who buy a few times a year may look "
-                   "lapsed or occasional; read recency and frequency with that in mind.")
-    return out
+    return reading_cautions(r.dataset, r.features, r.recommendation, r.chosen, r.stability, ctx.names())
 
 
 def actions(ctx: ReportContext) -> list[dict]:

@@ -31,8 +31,10 @@ def metric_vs_k_chart(
 ) -> dict:
     """One small panel per metric, one line per algorithm over k; failed runs left out (the subtitle counts them).
 
-    Runs without a requested k (density methods) are drawn as single diamonds
-    at the number of clusters they found. All panels read one dataset and
+    Runs without a requested k (density methods) are left out: the number of
+    clusters they find (often in the hundreds) would stretch the k axis and
+    squash the lines; :func:`density_runs` lists them beside the chart. The k
+    axis spans exactly the k range tried. All panels read one dataset and
     filter it by metric.
     """
     from engine.clustering.metrics import METRICS
@@ -46,12 +48,19 @@ def metric_vs_k_chart(
         return _message_chart("Model comparison", "No successful runs to compare.")
     algorithm_labels = algorithm_labels or {}
     k = pd.to_numeric(table["k"], errors="coerce") if "k" in table.columns else pd.Series(np.nan, index=table.index)
-    found = pd.to_numeric(table.get("n_clusters", pd.Series(np.nan, index=table.index)), errors="coerce")
+    n_density = int(k.isna().sum())
+    one = n_density == 1
+    density_note = (f"{n_density} run{'' if one else 's'} that choose{'s its' if one else ' their'} own number of "
+                    f"clusters (density methods) {'is' if one else 'are'} listed separately." if n_density else "")
+    table, k = table[k.notna()], k[k.notna()]
+    if table.empty:
+        return _message_chart("Model comparison", "Only methods that choose their own number of clusters "
+                                                  "ran, so there is no k to compare over.")
     base = pd.DataFrame({
         "algorithm": [algorithm_labels.get(a, a) for a in table["algorithm"]],
-        "k": k.where(k.notna(), found).to_numpy(dtype=float),
-        "swept": k.notna().to_numpy(),
+        "k": k.to_numpy(dtype=float),
     })
+    k_domain = [float(base["k"].min()), float(base["k"].max())]
     algorithms = list(dict.fromkeys(base["algorithm"]))
     single = len(algorithms) == 1  # one algorithm (the report's k sweep): its name is in the title, no legend
     color = vl.nominal("algorithm", title="Algorithm", legend=None if single else {},
@@ -61,7 +70,7 @@ def metric_vs_k_chart(
         if metric not in table.columns:
             continue
         data = base.assign(metric=metric, value=pd.to_numeric(table[metric], errors="coerce").to_numpy(dtype=float))
-        data = data[np.isfinite(data["value"]) & (data["k"] >= 1)].round({"value": 4})
+        data = data[np.isfinite(data["value"])].round({"value": 4})
         if not data.empty:
             shown.append((metric, data))
     for i, (metric, data) in enumerate(shown):
@@ -69,20 +78,14 @@ def metric_vs_k_chart(
         name, direction = _metric_title(metric, METRICS)
         x_title = "Number of clusters (k)" if i + 2 >= len(shown) else None  # only where no panel sits below
         encoding = {
-            "x": vl.quantitative("k", title=x_title, axis={"tickMinStep": 1, "format": "d"}),
+            "x": vl.quantitative("k", title=x_title, axis={"tickMinStep": 1, "format": "d"},
+                                 scale={"domain": k_domain, "nice": False}),
             "y": vl.quantitative("value", title=None, scale={"zero": False},
                                axis={"format": "~s" if data["value"].abs().max() >= 1e4 else "~r"}),
             "color": color,
             "tooltip": [vl.nominal("algorithm"), vl.quantitative("k", title="k"), vl.quantitative("value", title=name)],
         }
-        layers = []
-        if data["swept"].any():
-            layers.append({"transform": [{"filter": "datum.swept"}],
-                           "mark": {"type": "line", "point": True, "strokeWidth": 1.5}, "encoding": encoding})
-        if (~data["swept"]).any():
-            layers.append({"transform": [{"filter": "!datum.swept"}],
-                           "mark": {"type": "point", "shape": "diamond", "filled": True, "size": 70},
-                           "encoding": encoding})
+        layers = [{"mark": {"type": "line", "point": True, "strokeWidth": 1.5}, "encoding": encoding}]
         panels.append({
             "data": {"name": "runs"}, "transform": [{"filter": {"field": "metric", "equal": metric}}],
             "layer": layers, "title": f"{name} ({direction})" if direction else name, "width": 205, "height": 140,
@@ -95,13 +98,38 @@ def metric_vs_k_chart(
     else:
         title = "Model comparison by number of clusters"
         subtitle = "One line per algorithm" + (f"; {failed}" if failed else ".")
-    if (~base["swept"]).any():
-        subtitle = (subtitle + " Diamonds: density methods, at the number of clusters they found.").strip()
+    if density_note:
+        subtitle = (subtitle + " " + density_note).strip()
     return vl.spec(
         _title(title, subtitle), {"runs": rows},
         concat=panels, columns=2, resolve={"scale": {"y": "independent", "color": "shared"}},
     )
 
+
+def density_runs(comparison_table: pd.DataFrame, algorithm_labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """The runs without a requested k (density methods, RFM), for a small table beside :func:`metric_vs_k_chart`.
+
+    Columns: Algorithm (its label), Clusters found, Noise (share of units left
+    unassigned), Status; failed runs included, with their status. Empty when no
+    density method ran.
+    """
+    columns = ["Algorithm", "Clusters found", "Noise", "Status"]
+    table = comparison_table
+    if table.empty or "algorithm" not in table.columns:
+        return pd.DataFrame(columns=columns)
+    k = pd.to_numeric(table["k"], errors="coerce") if "k" in table.columns else pd.Series(np.nan, index=table.index)
+    rows = table[k.isna()]
+    labels = algorithm_labels or {}
+
+    def column(name: str, default) -> pd.Series:
+        return rows[name] if name in rows.columns else pd.Series(default, index=rows.index)
+
+    return pd.DataFrame({
+        "Algorithm": [labels.get(a, a) for a in rows["algorithm"]],
+        "Clusters found": pd.to_numeric(column("n_clusters", np.nan), errors="coerce").astype("Int64").to_numpy(),
+        "Noise": pd.to_numeric(column("noise_share", np.nan), errors="coerce").to_numpy(dtype=float),
+        "Status": column("status", "ok").to_numpy(),
+    }, columns=columns)
 
 
 def stability_chart(stability: Stability, names: dict[int, str] | None = None) -> dict:

@@ -175,7 +175,8 @@ def test_model_override_is_stored_in_the_project(demo):
 
 @pytest.mark.parametrize("name, content, words", [
     ("header_only.csv", b"CustomerID,TransactionDate,TotalValue\n", "header_only.csv"),
-    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01", "photo.csv"),
+    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01", "The uploaded file photo.csv is"),
+    ("Online Retail.xlsx", b"PK\x03\x04 not a workbook", "The uploaded file Online Retail.xlsx is not a readable"),
 ])
 def test_bad_upload_shows_its_message_and_keeps_the_data(name, content, words):
     at = _app()
@@ -186,6 +187,7 @@ def test_bad_upload_shows_its_message_and_keeps_the_data(name, content, words):
     at.button(key="data.load").click().run()
     assert not at.exception
     assert words in _texts(at.error)
+    assert "segmentation-upload" not in _texts(at.error) and "(BadZipFile)" not in _texts(at.error)
     analysis = at.session_state["analysis"]
     assert analysis.project.data.paths == before and analysis.status("data") == "done"
     assert "Data quality" in [s.value for s in at.subheader]  # the loaded sample is still shown
@@ -216,3 +218,108 @@ def test_too_few_customers_and_no_money_are_said_on_the_data_page(tmp_path):
     at.button(key="data.load").click().run()
     assert not at.exception
     assert at.error[0].value.startswith("No money column was found in cd_store.csv")
+
+
+def test_recommendation_box_says_the_reports_cautions_on_weak_small_data(tmp_path):
+    """200 customers without planted structure: the box says what the client report says, word for word."""
+    from engine.report.client_text import reading_warnings
+    from engine.report.context import ReportContext
+    from tests.real_shapes import write_weak_three_tables
+
+    at = _app()
+    at.session_state["data.uploads"] = [(p.name, p.read_bytes()) for p in write_weak_three_tables(tmp_path)]
+    at.run()
+    at.button(key="data.load").click().run()
+    _goto(at, "features")
+    _goto(at, "compare")
+    at.button(key="compare.run").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    shown = [w.value for w in at.warning]
+    assert any(w.startswith("Only 199 customers were analysed") for w in shown), shown  # C0200 never bought
+    assert any("differ by degree" in w for w in shown), shown
+    result = at.session_state["analysis"].to_result()
+    expected = reading_warnings(ReportContext(result=result, options=result.project.report, generated_at="today"))
+    assert expected and [w for w in shown if w in expected] == expected  # all of them, in the report's order
+
+
+def test_compare_and_label_pages_show_labels_not_internal_keys(demo):
+    """Algorithm and feature labels, "–" for a metric a method has no value for (issue 12)."""
+    from engine.clustering.algorithms import ALGORITHMS
+    from engine.formatting import MISSING, feature_label
+
+    analysis = demo.session_state["analysis"]
+    renamed = [a for a in analysis.project.clustering.algorithms if ALGORITHMS[a].label != a]
+    _goto(demo, "compare")
+    runs = demo.dataframe[0].value
+    assert set(runs["Algorithm"]) >= {ALGORITHMS[a].label for a in renamed} and not set(runs["Algorithm"]) & set(renamed)
+    kmeans = runs[runs["Algorithm"] == ALGORITHMS["kmeans"].label]
+    assert len(kmeans) and (kmeans["BIC"] == MISSING).all() and (kmeans["AIC"] == MISSING).all()
+    assert not runs.isin(["None", "nan"]).any().any() and not runs.isna().any().any()
+    keys = [f for f in analysis.features.value.names if "_" in f and feature_label(f) != f]  # "recency_days"
+    assert keys  # the demo clusters on catalogue features with labels of their own
+    for page in ("compare", "label"):
+        _goto(demo, page)
+        texts = " ".join(_texts(getattr(demo, kind)) for kind in ("caption", "markdown", "warning", "info", "error"))
+        headers = " ".join(str(c) for df in demo.dataframe for c in df.value.columns)
+        for key in keys:
+            assert key not in texts and key not in headers, (page, key)
+
+
+def test_pages_without_data_point_to_the_first_step_not_done():
+    at = _app()
+    for page in ("features", "compare", "label", "report"):
+        _goto(at, page)
+        assert _texts(at.info).startswith("Step 1 (Data) is"), (page, _texts(at.info))
+    at.button(key="sidebar.demo").click().run()  # every step done ...
+    at.session_state["analysis"].project.features.scaling = "robust"  # ... then the features change
+    _goto(at, "label")
+    assert _texts(at.info).startswith("Step 2 (Features) is out of date"), _texts(at.info)  # not step 3
+
+
+def test_load_button_gives_way_to_the_loaded_state_until_the_files_change(tmp_path):
+    from tests.real_shapes import write_cd_store_log
+
+    log = write_cd_store_log(tmp_path, n_customers=120)
+    at = _app()
+    at.session_state["data.uploads"] = [(log.name, log.read_bytes())]  # what the file uploader stores
+    at.run()
+    assert [b.label for b in at.button if b.key == "data.load"] == ["Load 1 file"]
+    at.button(key="data.load").click().run()
+    assert not at.exception and at.session_state["analysis"].status("data") == "done"
+    at.run()  # the uploader still holds the file on the next run
+    assert "data.load" not in [b.key for b in at.button]
+    assert "Loaded: cd_store.csv" in _texts(at.success)
+    at.session_state["data.uploads"] = [(log.name, log.read_bytes())]  # chosen again in the uploader
+    at.run()
+    assert "data.load" not in [b.key for b in at.button]  # same name, same bytes: nothing to load
+    changed = log.read_bytes() + b"99999,19980101,1,12.50\n"  # one more purchase
+    at.session_state["data.uploads"] = [(log.name, changed)]
+    at.run()
+    assert [b.label for b in at.button if b.key == "data.load"] == ["Load again"]
+    assert "Loaded:" not in _texts(at.success)
+    at.button(key="data.sample").click().run()  # other data now: the upload is no longer what is loaded
+    assert [b.label for b in at.button if b.key == "data.load"] == ["Load 1 file"]
+
+
+def test_reopened_project_keeps_its_logo_in_the_report():
+    from app_support.uploads import save_logo
+
+    at = _app()
+    at.button(key="sidebar.demo").click().run()
+    analysis = at.session_state["analysis"]
+    analysis.project.report.logo = save_logo("brand.png", _PNG)
+    project = analysis.to_project_json().encode()
+    _goto(at, "data")
+    at.session_state["data.project_uploads"] = [("project.json", project)]  # the logo is this session's already
+    at.run()
+    at.button(key="data.open_project").click().run()
+    assert not at.exception and not at.error, _texts(at.error)
+    reopened = at.session_state["analysis"]
+    assert reopened is not analysis and reopened.project.report.logo is not None
+    assert "was not uploaded" not in _texts(at.info)
+    _goto(at, "report")
+    assert '<img class="cover-logo"' in reopened.current("html")  # the cover shows it
+
+
+_PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+        b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")

@@ -98,3 +98,42 @@ def test_open_project_keeps_its_excluded_sheets_and_new_uploads_read_every_sheet
     load_uploads(analysis, [(book.name, book.read_bytes())])  # a new upload: its sheets are all read
     assert analysis.project.data.exclude_sheets == []
     assert [t.sheet for t in analysis.data.value.tables] == ["Customers", "Transactions"]
+
+
+@pytest.mark.parametrize("name, content, words", [
+    ("Online Retail.xlsx", b"PK\x03\x04 not really a workbook", "The uploaded file Online Retail.xlsx is not a readable"),
+    ("t.parquet", b"PAR1 not really parquet", "The uploaded file t.parquet is not a readable Parquet file"),
+    ("photo.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "The uploaded file photo.csv is not a text table"),
+])
+def test_error_messages_name_the_uploaded_file_without_temp_path_or_class_name(name, content, words):
+    from app_support.uploads import UPLOAD_PREFIX, blank_analysis, plain_message
+
+    with pytest.raises(InputError) as info:
+        load_uploads(blank_analysis(), [(name, content)])
+    raw = str(info.value)
+    assert UPLOAD_PREFIX in raw  # the engine names the path (right for the command line) ...
+    shown = plain_message(raw)  # ... the app names the file as the analyst uploaded it
+    assert shown.startswith(words), shown
+    assert UPLOAD_PREFIX not in shown and "/tmp" not in shown and "Error" not in shown
+    assert "BadZipFile" not in shown and "ArrowInvalid" not in shown and "OSError" not in shown
+    assert plain_message("Sheet 'May' of C:\\Temp\\segmentation-upload-x1_y\\May.xlsx could not be read (OSError); "
+                         "check it (only blank lines).") == (
+        "Sheet 'May' of the uploaded file May.xlsx could not be read; check it (only blank lines).")
+
+
+def test_reopening_a_project_keeps_its_logo_when_the_file_is_there():
+    from app_support.uploads import demo_analysis, save_logo
+
+    analysis = demo_analysis()
+    analysis.project.report.logo = save_logo("brand logo.png", PNG)
+    text = analysis.to_project_json().encode()
+    uploaded = open_project([("project.json", text), ("brand logo.png", PNG)])  # uploaded with it
+    assert Path(uploaded.project.report.logo).read_bytes() == PNG and not uploaded.notes
+    same_session = open_project([("project.json", text)], current_logo=analysis.project.report.logo)
+    assert Path(same_session.project.report.logo).name == "brand logo.png" and not same_session.notes
+    assert Path(same_session.project.report.logo).read_bytes() == PNG
+    other = save_logo("other.png", PNG)  # the session's logo is another file: not taken for this one
+    dropped = open_project([("project.json", text)], current_logo=other)
+    assert dropped.project.report.logo is None
+    assert dropped.notes == ["The logo brand logo.png was not uploaded; the report has no logo."]
+    assert open_project([("project.json", text)], current_logo="/nonexistent/brand logo.png").project.report.logo is None

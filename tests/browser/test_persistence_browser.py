@@ -129,7 +129,7 @@ def test_a_comparison_keeps_running_while_the_analyst_is_on_another_page(server,
             page.goto(url)
             expect(page.get_by_role("heading", name="1 · Data")).to_be_visible(timeout=60_000)
             page.locator("input[type=file]").first.set_input_files(str(log))
-            load = page.get_by_role("button", name="Load 1 file(s)")
+            load = page.get_by_role("button", name="Load 1 file")
             expect(load).to_be_visible(timeout=60_000)
             load.click()
             expect(page.get_by_role("heading", name="Data quality")).to_be_visible(timeout=LONG)

@@ -283,8 +283,10 @@ def test_refund_only_customer_gets_median_fill_and_signed_log():
     assert matrix.X[3, 0] == pytest.approx(np.log1p(10))
     assert matrix.X[3, 1] == pytest.approx(-np.log1p(30))
     assert matrix.X[0, 1] == pytest.approx(np.log1p(70))
-    assert any("recency_days is missing for 1 of 4 customers" in w for w in matrix.warnings)
-    assert any("monetary has 1 negative values" in w for w in matrix.warnings)
+    recency, money = (feature_def(n).label for n in ("recency_days", "monetary"))
+    assert any(f"Feature {recency} is missing for 1 of 4 customers" in w for w in matrix.warnings), matrix.warnings
+    assert any(f"Feature {money} has 1 negative values" in w for w in matrix.warnings), matrix.warnings
+    assert not any("recency_days" in w or "monetary" in w for w in matrix.warnings)  # labels, not keys (issue 12)
     with pytest.raises(InputError, match="features.log includes monetary, which has 1 negative values"):
         build_matrix(dataset, FeatureSpec(selected=["monetary"], log=["monetary"]), "customer")
 

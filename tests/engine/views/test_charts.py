@@ -185,10 +185,38 @@ def test_metric_panels_state_direction_and_skip_failed_runs(big):
     rows = [r for values in spec["datasets"].values() for r in values]
     assert "hdbscan" not in {r["algorithm"] for r in rows}
     assert "k-means" in {r["algorithm"] for r in rows}
-    dbscan = [r for r in rows if r["algorithm"] == "dbscan"]
-    assert dbscan and all(r["k"] == 5 for r in dbscan)  # drawn at the number of clusters found
-    # dbscan has no inertia: 3 metrics for it, 4 x 9 for each of the two swept algorithms.
-    assert len(rows) == 2 * 9 * 4 + 3
+    assert "dbscan" not in {r["algorithm"] for r in rows}  # a density method: listed beside the chart, not on k
+    assert len(rows) == 2 * 9 * 4  # 4 metrics x 9 k for each of the two swept algorithms
+    assert "1 run that chooses its own number of clusters (density methods) is listed separately." in (
+        spec["title"]["subtitle"])
+
+
+def test_density_runs_stay_off_the_k_axis_and_are_listed_with_their_own_counts():
+    """DBSCAN finding 150 clusters must not stretch the axis of a k = 2-10 sweep (issue 12)."""
+    from engine.clustering.algorithms import ALGORITHMS
+
+    density = [a for a, entry in ALGORITHMS.items() if not entry.needs_k]
+    assert density, "the registry has no density method"
+    sweep = [{"algorithm": "kmeans", "k": k, "n_clusters": k, "silhouette": 0.3 + k / 100, "davies_bouldin": 1.0,
+              "noise_share": 0.0, "status": "ok"} for k in range(2, 11)]
+    found = [{"algorithm": a, "k": None, "n_clusters": 150 + i, "silhouette": 0.1, "davies_bouldin": 0.9,
+              "noise_share": 0.25, "status": "ok"} for i, a in enumerate(density)]
+    table = pd.DataFrame(sweep + found)
+    labels = {a: ALGORITHMS[a].label for a in ALGORITHMS}
+    spec = chart_models.metric_vs_k_chart(table, algorithm_labels=labels)
+    for panel in spec["concat"]:
+        for layer in panel["layer"]:
+            assert layer["encoding"]["x"]["scale"]["domain"] == [2, 10]
+    rows = [r for values in spec["datasets"].values() for r in values]
+    assert max(r["k"] for r in rows) == 10 and {r["algorithm"] for r in rows} == {"k-means"}
+    listed = chart_models.density_runs(table, labels)
+    assert list(listed["Algorithm"]) == [ALGORITHMS[a].label for a in density]
+    assert list(listed["Clusters found"]) == [150 + i for i in range(len(density))]
+    assert list(listed["Noise"]) == [0.25] * len(density)
+    assert chart_models.density_runs(pd.DataFrame(sweep), labels).empty
+    only = chart_models.metric_vs_k_chart(pd.DataFrame(found), algorithm_labels=labels)
+    (values,) = only["datasets"].values()
+    assert "choose their own number of clusters" in values[0]["message"]
 
 
 @pytest.mark.parametrize(
