@@ -84,7 +84,7 @@ def _fit_one(name, X, k, seed, params, context, cache) -> RunResult:
     except Exception as exc:  # noqa: BLE001 - one failed run must not stop the comparison
         message = str(exc).split("\n")[0].rstrip(".")
         return RunResult(name, k, None, fit_seconds=round(time.perf_counter() - started, 3), status="failed",
-                         reason=f"{label}{_k_text(k)} failed ({exc.__class__.__name__}: {message}).")
+                         reason=f"{label}{_k_text(k)} failed: {message or exc.__class__.__name__}.")
     return _run_from_labels(name, k, outcome.labels, X, outcome, time.perf_counter() - started)
 
 
@@ -93,7 +93,7 @@ def _score_one(X, run: RunResult, seed: int):
         return score(X, run.labels, seed)
     except Exception as exc:  # noqa: BLE001
         run.status = "failed"
-        run.reason = f"Scoring {describe_run(run)} failed ({exc.__class__.__name__}: {str(exc).splitlines()[0]})."
+        run.reason = f"Scoring {describe_run(run)} failed: {(str(exc).splitlines() or [exc.__class__.__name__])[0]}."
         return None
 
 
@@ -161,7 +161,7 @@ def _capped(asked: tuple[int, int], max_k: int | None, n_units: int, unit: str) 
         raise InputError(f"With {n_units:,} {unit}s no split into two segments can give each segment the minimum size "
                          "(clustering.selection.min_size); load more data or lower the minimum.")
     low = min(asked[0], max_k)
-    note = (f"k was capped at {max_k} (clustering.k_range asked for up to {asked[1]}) so that every segment of the "
+    note = (f"k was capped at {max_k} (the range of k asked for up to {asked[1]}) so that every segment of the "
             f"{n_units:,} {unit}s can hold the minimum segment size.")
     return (low, max_k), [note]
 

@@ -139,9 +139,9 @@ def recommendation_reasons(best, order, shortlist, table, pool, scored, unusable
     low, high = comparison.k_range
     k = run.k
     if k is not None and k == high and high == (comparison.k_asked or comparison.k_range)[1]:
-        warnings.append(f"The recommended k = {k} is the largest in the range tried; widen clustering.k_range "
-                        f"(for example to [{low}, {high + 5}]) to see whether more segments fit the data better.")
+        warnings.append(f"The recommended k = {k} is the largest in the range tried; widen the range of k "
+                        f"(for example to {low}–{high + 5}) to see whether more segments fit the data better.")
     elif k is not None and k == low and low > 2:
-        warnings.append(f"The recommended k = {k} is the smallest in the range tried; widen clustering.k_range "
-                        f"(for example to [2, {high}]) to see whether fewer segments fit the data better.")
+        warnings.append(f"The recommended k = {k} is the smallest in the range tried; widen the range of k "
+                        f"(for example to 2–{high}) to see whether fewer segments fit the data better.")
     return reasons, warnings

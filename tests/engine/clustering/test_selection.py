@@ -226,12 +226,12 @@ def test_k_at_the_edge_of_the_range_is_flagged():
     X, _ = blobs()
     top = recommend(compare(X, ["kmeans"], k_range=(2, 3)), X)
     assert top.k == 3 and top.warnings == [
-        "The recommended k = 3 is the largest in the range tried; widen clustering.k_range (for example to "
-        "[2, 8]) to see whether more segments fit the data better."]
+        "The recommended k = 3 is the largest in the range tried; widen the range of k (for example to "
+        "2–8) to see whether more segments fit the data better."]
     bottom = recommend(compare(X, ["kmeans"], k_range=(3, 6)), X)
     assert bottom.k == 3 and bottom.warnings == [
-        "The recommended k = 3 is the smallest in the range tried; widen clustering.k_range (for example to "
-        "[2, 6]) to see whether fewer segments fit the data better."]
+        "The recommended k = 3 is the smallest in the range tried; widen the range of k (for example to "
+        "2–6) to see whether fewer segments fit the data better."]
     capped = compare(X[:40], ["kmeans"], k_range=(2, 10), max_k=4)  # the cap, not the analyst, set the edge
     assert not any("largest in the range" in w for w in recommend(capped, X[:40]).warnings)
 
