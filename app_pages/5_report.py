@@ -35,7 +35,7 @@ with st.form("report.options"):
     client = left.text_input("Client", key=state.widget("report.client", report.client))
     title = left.text_input("Title", key=state.widget("report.title", report.title))
     analyst = left.text_input("Analyst", key=state.widget("report.analyst", report.analyst))
-    date = left.date_input("Report date (empty: end of the data)", format="YYYY-MM-DD",
+    date = left.date_input("Report date (empty: the day it is built)", format="YYYY-MM-DD",
                             key=state.widget("report.date", dt.date.fromisoformat(report.date) if report.date else None))
     page_size = right.radio("Page size", list(PAGE_SIZES), horizontal=True,
                             key=state.widget("report.page_size", report.page_size))
