@@ -5,17 +5,12 @@ The server gets its own store folder and writes its log to a file, where every b
 it starts is logged ("Started background run: <label>").
 """
 
-import os
 import re
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from tests.browser.test_demo_browser import CHROMIUM, CHROMIUM_ARGS, ROOT, _free_port, _shot
+from tests.browser.app_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.browser.test_demo_browser import _shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LONG = 240_000  # ms; the machine running the tests may be busy
@@ -23,37 +18,10 @@ LONG = 240_000  # ms; the machine running the tests may be busy
 
 @pytest.fixture()
 def server(tmp_path):
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium), so the browser test cannot run.")
-    port = _free_port()
     log_path = tmp_path / "server.log"
-    env = {**os.environ, "SEGMENTATION_STORE_DIR": str(tmp_path / "store")}
-    cmd = [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-           "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
-           "--logger.level", "info"]
-    with open(log_path, "wb") as log:
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not start: {log_path.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.3)
+    env = {"SEGMENTATION_STORE_DIR": str(tmp_path / "store")}
+    with running_app(log_path, env, ("--logger.level", "info")) as url:
         yield url, log_path, tmp_path / "store"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
 
 
 def _token(url: str) -> str:
