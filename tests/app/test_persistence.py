@@ -48,7 +48,7 @@ def demo_token() -> str:
     at.button(key="sidebar.demo").click().run()
     assert not at.exception and at.header[0].value == "5 · Report"
     assert at.query_params["analysis"] == token  # the page switch kept the token in the URL
-    at.switch_page("app_pages/4_label.py").run()
+    at.switch_page("pages/4_label.py").run()
     at.text_input(key="w:label.0.name").input("Kept <across> refreshes").run()
     return token
 
@@ -58,9 +58,9 @@ def test_a_new_session_on_the_same_link_finds_the_same_analysis(demo_token):
     again = _open(demo_token)
     assert again.session_state["analysis"] is first  # computed stages included, nothing recomputed
     assert [link.split(" — ")[1] for link in _step_links(again)] == ["done"] * 4 + ["to do"]
-    again.switch_page("app_pages/4_label.py").run()
+    again.switch_page("pages/4_label.py").run()
     assert again.text_input(key="w:label.0.name").value == "Kept <across> refreshes"
-    again.switch_page("app_pages/5_report.py").run()
+    again.switch_page("pages/5_report.py").run()
     assert "report.build_pdf" in [b.key for b in again.button]
     assert not again.info  # no notice for a good link
 

@@ -126,3 +126,25 @@ def test_a_comparison_keeps_running_while_the_analyst_is_on_another_page(server,
 
     started = re.findall(r"Started background run: Comparing algorithms", log_path.read_text(errors="replace"))
     assert len(started) == 1, log_path.read_text(errors="replace")[-3000:]
+
+
+def test_a_deep_link_as_the_servers_first_request_opens_the_step_inside_the_app(server):
+    """The first run of a server process starts in Streamlit's old ``pages/`` mode; the step still gets its frame."""
+    from playwright.sync_api import expect, sync_playwright
+
+    url, _, _ = server
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}/label")  # nothing has run on this server yet
+            expect(page.get_by_role("heading", name="4 · Label")).to_be_visible(timeout=60_000)
+            for number in range(1, 6):
+                expect(_step(page, number, "to do")).to_be_visible(timeout=60_000)
+            expect(page.get_by_text("finish it first")).to_be_visible()
+            _token(page.url)  # the frame gave the session its link
+            _step(page, 3, "to do").click()
+            expect(page.get_by_role("heading", name="3 · Compare")).to_be_visible(timeout=60_000)
+            assert not page.get_by_text("Traceback").count()
+        finally:
+            browser.close()

@@ -4,9 +4,11 @@ import math
 
 import streamlit as st
 
-from app_support import state, ui
+from app_support import frame, state, ui
 from engine.project import LabelSpec
 from engine.views.profiles import profiling_table
+
+frame.inside()  # the step runs inside the app's frame (app_support/frame.py)
 
 analysis = state.get_analysis()
 project = analysis.project

@@ -2,10 +2,12 @@
 
 import streamlit as st
 
-from app_support import state, ui
+from app_support import frame, state, ui
 from engine.features.catalogue import feature_def
 from engine.features.matrix import available_features, default_features
 from engine.features.scaling import SCALERS
+
+frame.inside()  # the step runs inside the app's frame (app_support/frame.py)
 
 analysis = state.get_analysis()
 project = analysis.project

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from app_support import state, ui
+from app_support import frame, state, ui
 from engine.clustering.algorithms import ALGORITHMS
 from engine.clustering.metrics import METRICS
 from engine.narrative.cautions import reading_cautions
 from engine.views.projection import METHODS
+
+frame.inside()  # the step runs inside the app's frame (app_support/frame.py)
 
 analysis = state.get_analysis()
 clustering = analysis.project.clustering

@@ -4,10 +4,12 @@ import datetime as dt
 
 import streamlit as st
 
-from app_support import state, ui
+from app_support import frame, state, ui
 from app_support.uploads import save_logo
 from engine.analysis.stages import STEP_TITLES, STEPS
 from engine.project import DETAILS, PAGE_SIZES
+
+frame.inside()  # the step runs inside the app's frame (app_support/frame.py)
 
 analysis = state.get_analysis()
 report = analysis.project.report

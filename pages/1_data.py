@@ -2,11 +2,13 @@
 
 import streamlit as st
 
-from app_support import state, ui, uploads
+from app_support import frame, state, ui, uploads
 from app_support.uploads import demo_analysis, load_uploads, open_project
 from engine.features.matrix import require_enough_units, units_to_segment
 from engine.loading.tables import sheet_statuses
 from engine.project import ROLE_NAMES
+
+frame.inside()  # the step runs inside the app's frame (app_support/frame.py)
 
 analysis = state.get_analysis()
 st.header("1 · Data")
