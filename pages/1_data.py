@@ -175,8 +175,8 @@ if dataset.transactions is not None:
     previews.append(("Transactions (cleaned, standard column names)", dataset.transactions))
 if dataset.customers is not None:
     previews.append(("Customers", dataset.customers))
-for title, frame in previews:
-    with st.expander(f"{title}: {len(frame):,} rows"):
-        st.dataframe(frame.head(20), width="stretch")
+for title, table in previews:
+    with st.expander(f"{title}: {len(table):,} rows"):
+        st.dataframe(table.head(20), width="stretch")
 
 st.page_link(st.session_state["pages"]["features"], label="Next: choose features", icon=":material/arrow_forward:")
