@@ -52,10 +52,14 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed one usage line
         return int(exc.code or 0)
+    return run_guarded(lambda: _inspect(args) if args.command == "inspect" else _build(args))
+
+
+def run_guarded(work) -> int:
+    """Run ``work`` the way every command runs: its exit code, or one line on stderr and 2 (bad input),
+    130 (interrupted) or 1 (a bug)."""
     try:
-        if args.command == "inspect":
-            return _inspect(args)
-        return _build(args)
+        return work()
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
