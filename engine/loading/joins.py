@@ -34,6 +34,8 @@ def customer_attributes(table: Table, findings: list[str], bad_dates: dict[str, 
             findings.append(rows_sentence(unreadable, len(frame), f"of {table.info.name} have an unreadable "
                                            f"{roles['signup_date']!r}; their signup date was left blank"))
     renamed = {roles[r] for r in ("region", "signup_date") if r in roles and roles[r] not in ("region", "signup_date")}
+    # a raw column that only bears a canonical name (not recognised as that role) must not pass for it
+    renamed |= {c for c in ("region", "signup_date") if c not in roles and c in attrs}
     attrs = attrs.drop(columns=list(renamed))
     attrs.index = pd.Index(typed["customer_id"], name="customer_id")
     attrs = attrs[attrs.index.notna()]

@@ -302,3 +302,17 @@ def test_row_unit_rows_are_the_rows_cleaning_kept():
     assert data.quality.rows_read - data.quality.rows_used == data.quality.duplicate_rows == 5
     assert len(data.rows) == data.quality.rows_used
     assert not data.rows.duplicated().any()
+
+
+def test_a_column_merely_named_signup_date_is_not_taken_for_signup_dates(tmp_path):
+    """A customers column called "signup_date" that holds no dates is not the signup role (it used to crash)."""
+    ids = [f"C{i}" for i in range(6)]
+    pd.DataFrame({"customer_id": ids, "signup_date": ["same"] * 6, "region": ["N", "S"] * 3}).to_csv(
+        tmp_path / "customers.csv", index=False)
+    pd.DataFrame({"customer_id": ids * 3, "order_id": range(18),
+                  "order_date": [f"2024-0{1 + i % 9}-{10 + i}" for i in range(18)],
+                  "amount": [10.0 + 1.5 * i for i in range(18)]}).to_csv(tmp_path / "orders.csv", index=False)
+    dataset = load_dataset([tmp_path / "customers.csv", tmp_path / "orders.csv"])
+    assert dataset.quality.first_purchase_before_signup == 0
+    assert dataset.shape == "transactions" and dataset.quality.rows_used == 18
+    assert "signup_date" not in dataset.transactions or dataset.transactions["signup_date"].isna().all()
