@@ -23,7 +23,6 @@ from engine.loading.parsing import (
     parse_dates,
     to_numbers,
 )
-from engine.loading.quality import implausible_sentence
 from engine.loading.roles import ID_ROLES
 from engine.results import TableInfo
 
@@ -112,9 +111,6 @@ def canonical_lines(table: Table, warnings: list[str]) -> tuple[pd.DataFrame, di
                 count = "1 value" if unreadable == 1 else f"{unreadable:,} values"
                 warnings.append(f"{count} in {roles[role]!r} of {name} could not be read as numbers and were "
                                 "treated as missing.")
-            huge = typed.implausible_numbers(role)
-            if huge:
-                warnings.append(implausible_sentence(huge, roles[role], name))
     for role in TEXT_ROLES:
         if role in roles:
             tx[role] = typed[role]
