@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 from engine.errors import InputError
@@ -47,6 +48,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if not os.environ.get("SEGMENTATION_DEBUG"):  # last line of defence: no library warning (numpy overflow, ...)
+        warnings.simplefilter("ignore")  # reaches the user's terminal; the data's problems are in the report
     parser = _parser()
     try:
         args = parser.parse_args(argv)

@@ -5,6 +5,8 @@ The rules, the same in every sentence, table cell and CSV:
 - A missing value (None, NaN, pd.NA, NaT, an infinity) is one en dash, :data:`MISSING`;
   never "n/a", "nan" or "None".
 - Whole numbers have thousands separators (12,345); decimals are fixed (1,234.57).
+  A magnitude of 10^15 or more (which the loader only lets through as a sum) is written
+  with three significant figures and its power of ten (1.81e+17), never as 18+ digits.
 - A share is a percentage with one decimal (0.4128 -> 41.3%); the summary JSON
   keeps it as a fraction to 4 decimals (:func:`round_share`).
 - A metric has the decimals of its :class:`engine.clustering.metrics.Metric` entry (the app's,
@@ -104,14 +106,25 @@ def round_share(value) -> float | None:
 # ---- numbers --------------------------------------------------------------------
 
 
+HUGE = 1e15  # from this magnitude on, a number is written 1.81e+17 (see the module's rules)
+
+
+def _huge(value: float) -> str:
+    return f"{value:.3g}"
+
+
 def integer(value) -> str:
     """Whole number with thousands separators: 12,345."""
-    return MISSING if is_missing(value) else f"{round(float(value)):,d}"
+    if is_missing(value):
+        return MISSING
+    return _huge(float(value)) if abs(float(value)) >= HUGE else f"{round(float(value)):,d}"
 
 
 def number(value, decimals: int = 2) -> str:
     """Number with separators and fixed decimals: 1,234.57."""
-    return MISSING if is_missing(value) else f"{float(value):,.{decimals}f}"
+    if is_missing(value):
+        return MISSING
+    return _huge(float(value)) if abs(float(value)) >= HUGE else f"{float(value):,.{decimals}f}"
 
 
 def approx(value) -> str:
@@ -120,6 +133,8 @@ def approx(value) -> str:
         return MISSING
     v = float(value)
     size = abs(v)
+    if size >= HUGE:
+        return _huge(v)
     if size >= 100:
         text = f"{v:,.0f}"
     elif size >= 10:

@@ -88,6 +88,8 @@ class QualitySummary:
     duplicate_rows: int = 0  # identical rows removed
     identical_rows_kept: int = 0  # identical rows kept: no order id to tell a repeat purchase from a double export
     unparseable_dates: dict[str, int] = field(default_factory=dict)  # column -> count
+    implausible_numbers: dict[str, int] = field(default_factory=dict)  # column -> infinite or |x| > 1e15, made missing
+    repeated_ids: int = 0  # rows of a customer table repeating an earlier row's customer id (the first row is kept)
     non_positive_prices: int = 0
     outliers: int = 0  # extreme values (customers or rows, see outlier_rule)
     outlier_rule: str = ""

@@ -15,7 +15,14 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
-from engine.loading.parsing import ParsedDates, clean_text, normalise_ids, parse_dates, to_numbers
+from engine.loading.parsing import (
+    ParsedDates,
+    clean_text,
+    implausible,
+    normalise_ids,
+    parse_dates,
+    to_numbers,
+)
 from engine.loading.roles import ID_ROLES
 from engine.results import TableInfo
 
@@ -32,6 +39,7 @@ class TypedColumns:
         self._typed: dict[str, pd.Series] = {}
         self.dates: dict[str, ParsedDates] = {}  # date role -> how it was read
         self.unreadable: dict[str, int] = {}  # number role -> values present that are not numbers
+        self.implausible: dict[str, int] = {}  # number role -> infinite or huge values (read, then made missing)
 
     def __contains__(self, role: str) -> bool:
         return role in self.roles
@@ -46,8 +54,11 @@ class TypedColumns:
                 self.dates[role] = parse_dates(raw)
                 self._typed[role] = self.dates[role].values
             elif role in NUMBER_ROLES:
-                self._typed[role] = to_numbers(raw)
-                self.unreadable[role] = int((raw.notna() & self._typed[role].isna()).sum())
+                numbers = to_numbers(raw)
+                bad = implausible(numbers)
+                self.implausible[role] = int(bad.sum())
+                self._typed[role] = numbers.mask(bad)
+                self.unreadable[role] = int((raw.notna() & numbers.isna()).sum())
             else:
                 self._typed[role] = clean_text(raw)
         return self._typed[role]
@@ -59,6 +70,10 @@ class TypedColumns:
     def unreadable_numbers(self, role: str) -> int:
         self[role]
         return self.unreadable[role]
+
+    def implausible_numbers(self, role: str) -> int:
+        self[role]
+        return self.implausible[role]
 
 
 class Table:

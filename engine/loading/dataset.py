@@ -37,7 +37,7 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.formatting import plural
-from engine.loading.canonical import Table, canonical_lines, put_ids
+from engine.loading.canonical import NUMBER_ROLES, Table, canonical_lines, put_ids
 from engine.loading.io import expand_paths
 from engine.loading.joins import (
     customer_attributes,
@@ -59,8 +59,11 @@ from engine.loading.quality import (
     identical_kept_finding,
     identical_kept_warning,
     identical_rows,
+    implausible_sentence,
+    mask_implausible,
     no_money,
     purchases_before_signup,
+    repeated_ids_finding,
     returns_sentence,
     row_outliers,
     rows_sentence,
@@ -157,6 +160,9 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
         warnings.append(f"{goods.info.name} was not joined: {name} has no product id column.")
     if "date" not in tx:
         warnings.append(f"{name} has no date column, so recency, tenure and purchase intervals cannot be computed.")
+    implausible = [(name, roles[r], main.typed.implausible_numbers(r)) for r in NUMBER_ROLES if r in roles]
+    if goods is not None and "unit_price" in goods.info.roles and "unit_price" not in roles:
+        implausible.append((goods.info.name, goods.info.roles["unit_price"], goods.typed.implausible_numbers("unit_price")))
     add_amount(tx, roles, findings, warnings)
     headline = []
     if NO_MONEY in warnings:
@@ -226,8 +232,18 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
         first_purchase_before_signup=n_early, findings=findings)
     # unit="row" clusters the main table's own columns, on the same rows the quality summary counts as used.
     rows = put_ids(frame[keep.to_numpy()].reset_index(drop=True), main, keep.to_numpy())
+    masked = mask_implausible(rows, skip={roles[r] for r in ID_ROLES + NUMBER_ROLES if r in roles})
+    _say_implausible(quality, name, implausible + [(name, column, n) for column, n in masked.items()])
     return Dataset(tables=[t.info for t in tables], shape="transactions", transactions=tx, customers=customers,
                    rows=rows, quality=quality, joins=joins, warnings=warnings, headline=headline)
+
+
+def _say_implausible(quality: QualitySummary, main: str, counts: list[tuple[str, str, int]]) -> None:
+    """Infinite or huge numbers made missing, by (table, column): counted in the summary (a side table's column
+    as "table:column") and said in the findings."""
+    counts = [(table, column, n) for table, column, n in counts if n]
+    quality.implausible_numbers = {(column if table == main else f"{table}:{column}"): n for table, column, n in counts}
+    quality.findings.extend(implausible_sentence(n, column, table) for table, column, n in counts)
 
 
 # ---- one row per unit (customer table, or rows without customer ids) ------
@@ -268,27 +284,35 @@ def _unit_table_dataset(main: Table, tables: list[Table], warnings: list[str], s
     elif n_identical_kept:
         findings.append(identical_kept_finding(n_identical_kept, n_read, roles))
         warnings.append(identical_kept_warning(n_identical_kept, roles))
-    customers, n_missing = None, 0
+    customers, n_missing, n_repeated = None, 0, 0
     if shape == "customer_table":
         ids = main.typed["customer_id"].iloc[kept]
         n_missing = int(ids.isna().sum())
         if n_missing:
             findings.append(rows_sentence(n_missing, n_read, "had no customer id and were excluded"))
+        # One customer, one row: a row repeating an earlier row's customer id leaves ``rows`` too, so the customers
+        # clustered, the assignments and every count agree (a row without an id stays for row-level analysis).
+        repeat = (ids.notna() & ids.duplicated(keep="first")).to_numpy()
+        n_repeated = int(repeat.sum())
+        if n_repeated:
+            findings.append(repeated_ids_finding(ids, ~repeat, n_read, name))
+            warnings.append(f"{n_repeated:,} {plural(n_repeated, 'row')} of {name} repeat an earlier row's customer "
+                            "id and were excluded; the first row of each customer was kept.")
+            ids, kept = ids[~repeat], kept[~repeat]
+            rows = put_ids(frame.iloc[kept].reset_index(drop=True), main, kept)
         known = ids.notna().to_numpy()
         customers = rows[known].drop(columns=[roles["customer_id"]])
         customers.index = pd.Index(ids.dropna(), name="customer_id")
         kept = kept[known]
-        repeated = int(customers.index.duplicated().sum())
-        if repeated:
-            warnings.append(f"{repeated:,} customer ids of {name} appear more than once; the first row of each was kept.")
-            first = ~customers.index.duplicated(keep="first")
-            customers, kept = customers[first], kept[first]
         for role in ("region", "signup_date"):
             if role in roles:
                 values = roles[role]
                 customers[role] = main.typed[role].iloc[kept].set_axis(customers.index)
                 if values != role:
                     customers = customers.drop(columns=[values])
+    masked = mask_implausible(rows, skip=set(id_columns))
+    if customers is not None:
+        mask_implausible(customers, skip=set(id_columns))
     units = rows if customers is None else customers
     outliers, rule = row_outliers(units, [c for c in numeric if c in units])
     if outliers:
@@ -300,7 +324,8 @@ def _unit_table_dataset(main: Table, tables: list[Table], warnings: list[str], s
         rows_read=n_read, rows_used=len(units), customers=0 if customers is None else len(customers),
         rows_missing_customer=n_missing, duplicate_rows=int(duplicated.sum()), identical_rows_kept=n_identical_kept,
         returns_treatment="Not applicable: there are no transaction lines.", outliers=outliers,
-        outlier_rule=rule, findings=findings)
+        outlier_rule=rule, findings=findings, repeated_ids=n_repeated)
+    _say_implausible(quality, name, [(name, column, n) for column, n in masked.items()])
     return Dataset(tables=[t.info for t in tables], shape=shape, transactions=None, customers=customers, rows=rows,
                    quality=quality, joins=[], warnings=warnings)
 

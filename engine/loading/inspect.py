@@ -74,6 +74,8 @@ def _quality(quality: QualitySummary) -> list[str]:
         ("Identical rows kept", f"{quality.identical_rows_kept:,}"),
         ("Unreadable dates", unreadable),
         ("Zero/negative prices", f"{quality.non_positive_prices:,}"),
+        ("Infinite/huge numbers", ", ".join(f"{col}: {n:,}" for col, n in quality.implausible_numbers.items()) or "0"),
+        ("Repeated customer ids", f"{quality.repeated_ids:,}"),
         ("Outliers", f"{quality.outliers:,}"),
     ]
     width = max(len(label) for label, _ in rows)

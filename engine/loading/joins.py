@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 
 from engine.errors import InputError
 from engine.loading.canonical import Table
-from engine.loading.quality import rows_sentence
+from engine.loading.quality import repeated_ids_finding, rows_sentence
 from engine.loading.roles import ROLES
 from engine.results import JoinReport
 
@@ -39,7 +39,11 @@ def customer_attributes(table: Table, findings: list[str], bad_dates: dict[str, 
     attrs = attrs.drop(columns=list(renamed))
     attrs.index = pd.Index(typed["customer_id"], name="customer_id")
     attrs = attrs[attrs.index.notna()]
-    return attrs[~attrs.index.duplicated(keep="first")]
+    first = ~attrs.index.duplicated(keep="first")
+    if not first.all():
+        findings.append(repeated_ids_finding(pd.Series(attrs.index), first, len(frame), table.info.name,
+                                             "were not used for region and signup date"))
+    return attrs[first]
 
 
 def product_attributes(table: Table) -> pd.DataFrame:

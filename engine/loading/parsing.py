@@ -217,6 +217,20 @@ def to_numbers(series: pd.Series) -> pd.Series:
     return numbers.mask(negative, -numbers)
 
 
+MAX_MAGNITUDE = 1e15  # a price, quantity, amount or customer figure beyond ±this is a corrupt value, not a number
+MAX_MAGNITUDE_TEXT = "1e15"  # as sentences write it
+
+
+def implausible(numbers: pd.Series) -> pd.Series:
+    """True where a number was read but is infinite or beyond ±:data:`MAX_MAGNITUDE` (``1e308``, ``inf``).
+
+    Such values are bad values of their column, like unreadable text: sums of them overflow to infinity and a
+    report would print a 309-digit revenue. Missing values (blank, "nan") are missing, not implausible.
+    """
+    values = numbers.to_numpy(dtype=float, na_value=np.nan)
+    return pd.Series(np.abs(values) > MAX_MAGNITUDE, index=numbers.index)
+
+
 def normalise_ids(series: pd.Series) -> pd.Series:
     """Identifiers as trimmed strings, missing as NaN; integer-valued floats lose their ".0".
 

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.formatting import plural
+from engine.loading.parsing import MAX_MAGNITUDE_TEXT, implausible
 
 OUTLIER_IQR_FACTOR = 3.0  # customer tables: Tukey's "far out" fences per numeric column
 
@@ -23,6 +24,12 @@ OUTLIER_SPEND_FACTOR = 3.0  # transactions: total spend above this multiple of t
 def add_amount(tx: pd.DataFrame, roles: dict[str, str], findings: list[str], warnings: list[str]) -> None:
     """amount = given amount, else quantity x unit price (which also fills gaps in a given amount)."""
     product = tx["quantity"] * tx["unit_price"] if {"quantity", "unit_price"} <= set(tx.columns) else None
+    huge = implausible(product) if product is not None else None
+    if huge is not None and huge.any():  # two plausible factors, an implausible product
+        n = int(huge.sum())
+        findings.append(f"{n:,} quantity x price {plural(n, 'product')} beyond ±{MAX_MAGNITUDE_TEXT} (not a plausible "
+                        f"amount) {'was' if n == 1 else 'were'} treated as missing.")
+        product = product.mask(huge)
     if "amount" in tx:
         if product is not None:
             tx["amount"] = tx["amount"].fillna(product)
@@ -49,6 +56,39 @@ def no_money(frame: pd.DataFrame, roles: dict[str, str], name: str) -> str:
             "so the segments describe buying activity only and no revenue is reported. If a column holds the money "
             f"of each line{candidates}, map it as the line amount: \"amount\": \"{example}\" under data.roles in "
             "the project file, or Change column roles → Line amount on the Data page.")
+
+
+def implausible_sentence(count: int, column: str, name: str) -> str:
+    """ "2 values in 'UnitPrice' of tx.csv are infinite or beyond ±1e15 ..." (the rule of ``parsing.implausible``)."""
+    values, were = ("1 value", "was") if count == 1 else (f"{count:,} values", "were")
+    return (f"{values} in {column!r} of {name} {were} infinite or beyond ±{MAX_MAGNITUDE_TEXT} (not a plausible "
+            f"figure) and {were} treated as missing.")
+
+
+def mask_implausible(frame: pd.DataFrame, skip=()) -> dict[str, int]:
+    """Make infinite or huge values of the frame's numeric columns (but ``skip``) missing, in place; count them."""
+    counts = {}
+    for column in frame.columns:
+        values = frame[column]
+        if column in skip or not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+            continue
+        bad = implausible(values)
+        if bad.any():
+            frame[column] = values.astype("float64").mask(bad)
+            counts[str(column)] = int(bad.sum())
+    return counts
+
+
+def repeated_ids_finding(ids: pd.Series, first: np.ndarray, total: int, name: str,
+                         treatment: str = "were excluded") -> str:
+    """The rule for a customer table's repeated ids (``first``: the first row of each id), with a few examples."""
+    examples = ", ".join(sorted(pd.unique(ids[~first].astype(str)))[:3])
+    count = int((~first).sum())
+    return rows_sentence(count, total, f"of {name} repeat the customer id of an earlier row (e.g. {examples}) and "
+                         f"{treatment}: a table with one row per customer lists each customer once, so the first "
+                         "row of each id was kept. Ids are compared after trimming spaces and a trailing \".0\" "
+                         "(\" 17\", \"17\" and 17.0 are one customer); letter case counts (\"ab1\" and \"AB1\" are "
+                         "two customers)")
 
 
 def flag_returns(tx: pd.DataFrame) -> None:

@@ -215,7 +215,9 @@ def build_appendix(ctx: ReportContext) -> dict:
         ("Duplicate rows", integer(q.duplicate_rows)),
         ("Rows with non-positive prices", integer(q.non_positive_prices)),
         ("Outliers", f"{integer(q.outliers)} ({q.outlier_rule})" if q.outlier_rule else integer(q.outliers)),
-    ] + [(f"Unparseable dates in {col}", integer(n)) for col, n in sorted(q.unparseable_dates.items())]
+    ] + [(f"Unparseable dates in {col}", integer(n)) for col, n in sorted(q.unparseable_dates.items())] + [
+        (f"Infinite or implausible numbers in {col}", integer(n)) for col, n in sorted(q.implausible_numbers.items())
+    ] + ([("Rows repeating a customer id", integer(q.repeated_ids))] if q.repeated_ids else [])
     return {
         "stability": stability,
         "warnings": [{"name": ctx.cluster_name(w.cluster), "message": w.message, "suppressed": w.suppressed}
