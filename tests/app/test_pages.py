@@ -224,7 +224,7 @@ def test_too_few_customers_and_no_money_are_said_on_the_data_page(tmp_path):
     at.run()
     at.button(key="data.load").click().run()
     assert not at.exception
-    assert at.error[0].value.startswith("No money column was found in cd_store.csv")
+    assert unescape(at.error[0].value).startswith("No money column was found in cd_store.csv")
 
 
 def test_recommendation_box_says_the_reports_cautions_on_weak_small_data(tmp_path):
