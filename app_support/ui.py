@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from app_support import jobs, state, uploads
+from app_support.text import md
 from app_support.uploads import demo_analysis
 from engine.analysis.runner import Analysis
 from engine.analysis.stages import STEP_TITLES, STEPS
@@ -115,7 +116,7 @@ def attempt(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
 def show_failure(exc: BaseException) -> None:
     """Bad input as its one sentence; anything else as a plain apology with the details folded away."""
     if isinstance(exc, InputError):  # uploaded files by their own name, no temp path or class name
-        st.error(uploads.plain_message(str(exc)), icon=":material/error:")
+        st.error(md(uploads.plain_message(str(exc))), icon=":material/error:")
         return
     st.error("Something went wrong inside the engine; your work so far is kept.")
     with st.expander("Technical details"):
@@ -185,7 +186,7 @@ def follow(job: jobs.Job) -> bool:
         if job.error is not None:
             show_failure(job.error)
         elif not job.ok:
-            st.write(job.message)
+            st.markdown(md(job.message))
         box.update(label=f"{job.label}: {'finished' if job.ok else 'stopped'}",
                    state="complete" if job.ok else "error", expanded=not job.ok)
     return job.ok
@@ -194,8 +195,8 @@ def follow(job: jobs.Job) -> bool:
 def _progress_text(job: jobs.Job) -> str:
     """The job's message and how long it has run (which keeps counting when the analyst comes back)."""
     if job.started_at is None:
-        return job.message
-    return f"{job.message} · {time.time() - job.started_at:.0f} s"
+        return md(job.message)
+    return f"{md(job.message)} · {time.time() - job.started_at:.0f} s"
 
 
 def wait_for_background(label: str | None = None) -> None:
@@ -216,7 +217,7 @@ def background_status() -> None:
         failed.seen = True  # said once, here or on its page
         reason = (uploads.plain_message(str(failed.error)) if isinstance(failed.error, InputError)
                   else "something went wrong in the engine")
-        st.error(f"{failed.label} stopped: {reason}", icon=":material/error:")
+        st.error(f"{md(failed.label)} stopped: {md(reason)}", icon=":material/error:")
 
 
 @st.fragment(run_every=1.0)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_support import frame, state, ui, uploads
+from app_support.text import md
 from app_support.uploads import demo_analysis, load_uploads, open_project
 from engine.features.matrix import require_enough_units, units_to_segment
 from engine.loading.tables import sheet_statuses
@@ -27,7 +28,7 @@ with upload_tab:
     last = st.session_state.get("data.loaded_uploads")  # (names, digest, paths) of the last upload loaded
     current = last is not None and last[2] == list(analysis.project.data.paths)  # and still the analysis's data
     if current and (not staged or uploads.digest(staged) == last[1]):
-        st.success(f"Loaded: {', '.join(last[0])}", icon=":material/check:")  # nothing new to load
+        st.success(f"Loaded: {md(', '.join(last[0]))}", icon=":material/check:")  # nothing new to load
         staged = []
     label = "Load again" if current else f"Load {len(staged)} file{'s' if len(staged) != 1 else ''}"
     load_clicked = bool(staged) and st.button(label, key="data.load", type="primary")
@@ -66,7 +67,7 @@ with project_tab:
             if ui.run_with_progress("Rebuilding the analysis", new.run_all):
                 st.rerun()
     for note in analysis.notes:  # what opening the project file changed (e.g. a logo that was not uploaded)
-        st.info(note, icon=":material/info:")
+        st.info(md(note), icon=":material/info:")
 
 if analysis.data is None:
     st.info("No data loaded yet: upload files above, use the sample, or press “Try it with sample data” "
@@ -83,7 +84,7 @@ if analysis.stage_status("data") == "stale":
 dataset = analysis.data.value
 quality = dataset.quality
 for headline in dataset.headline:  # e.g. no money found: the whole analysis reads differently
-    st.error(headline, icon=":material/error:")
+    st.error(md(headline), icon=":material/error:")
 ui.attempt(require_enough_units, *units_to_segment(dataset, analysis.project.data.unit), analysis.project.data.min_units)
 
 st.subheader("Data quality")
@@ -97,16 +98,16 @@ cols = st.columns(5)
 cols[0].metric("Rows without customer", f"{quality.rows_missing_customer:,}")
 cols[1].metric("Unreadable dates", f"{sum(quality.unparseable_dates.values()):,}")
 cols[2].metric("Non-positive prices", f"{quality.non_positive_prices:,}")
-cols[3].metric("Outliers", f"{quality.outliers:,}", help=quality.outlier_rule or None)
+cols[3].metric("Outliers", f"{quality.outliers:,}", help=md(quality.outlier_rule) if quality.outlier_rule else None)
 if quality.date_min is not None and quality.date_max is not None:
     cols[4].metric("Days covered", f"{(quality.date_max - quality.date_min).days + 1:,}",
                    help=f"From {quality.date_min:%Y-%m-%d} to {quality.date_max:%Y-%m-%d}.")
     st.caption(f"Dates run from {quality.date_min:%d %B %Y} to {quality.date_max:%d %B %Y}.")
 for finding in quality.findings:
-    st.markdown(f"- {finding}")
+    st.markdown(f"- {md(finding)}")
 for warning in dataset.warnings:
     if warning not in dataset.headline:
-        st.warning(warning)
+        st.warning(md(warning))
 
 st.subheader("Tables and column roles")
 table_rows = [
@@ -116,7 +117,7 @@ table_rows = [
 ]
 st.dataframe(table_rows, hide_index=True, width="stretch")
 for join in dataset.joins:
-    st.caption(f"Joined {join.left} to {join.right} on {join.key}: {join.left_unmatched:,} unmatched rows on the "
+    st.caption(f"Joined {md(join.left)} to {md(join.right)} on {md(join.key)}: {join.left_unmatched:,} unmatched rows on the "
                f"left, {join.right_unmatched:,} unreferenced on the right.")
 
 sheets = sheet_statuses(analysis.project.data, dataset.tables)

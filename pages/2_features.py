@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_support import frame, state, ui
+from app_support.text import md
 from engine.features.catalogue import feature_def
 from engine.features.matrix import available_features, default_features
 from engine.features.scaling import SCALERS
@@ -83,10 +84,10 @@ features = ui.ensure(analysis, "features", analysis.run_features)
 st.caption(
     f"{len(features.table):,} {features.unit}s × {len(features.names)} features; scaling: "
     f"{SCALERS[features.scaling].label.lower()}; log-transformed: "
-    f"{', '.join(label(n) for n in features.log) or 'none'}."
+    f"{md(', '.join(label(n) for n in features.log)) or 'none'}."
 )
 for warning in features.warnings:
-    st.warning(warning)
+    st.warning(md(warning))
 
 from engine.views import chart_features  # noqa: E402  (chart specs; imported once the page has something to draw)
 

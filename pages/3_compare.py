@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_support import frame, state, ui
+from app_support.text import md
 from engine.clustering.algorithms import ALGORITHMS
 from engine.clustering.metrics import METRICS
 from engine.narrative.cautions import reading_cautions
@@ -62,11 +63,11 @@ st.subheader("Recommendation")
 st.success(f"**{ALGORITHMS[rec.algorithm].label}** with **k = {rec.k}**", icon=":material/recommend:")
 cautions_box = st.container()  # filled below, once the chosen model's stability check is known
 for note in rec.warnings + comparison.notes:  # the technical side: k at the edge of the range, capped runs
-    st.caption(note)
+    st.caption(md(note))
 for reason in rec.reasons:
-    st.markdown(f"- {reason}")
+    st.markdown(f"- {md(reason)}")
 with st.expander("How the recommendation is made"):
-    st.write(rec.rule)
+    st.markdown(md(rec.rule))
 
 override_options = ["recommended"] + list(comparison.algorithms)
 current = clustering.choice or {}
@@ -90,8 +91,8 @@ names = {c: lab.name for c, lab in analysis.cluster_labels()[0].items()} if anal
 run = choice.run
 for caution in reading_cautions(analysis.current("data"), features, choice.recommendation, run,
                                 analysis.current("stability"), names):  # the same sentences as the report
-    cautions_box.warning(caution, icon=":material/warning:")
-st.info(f"{choice.reason} {run.n_clusters} clusters of {len(run.labels):,} {features.unit}s.",
+    cautions_box.warning(md(caution), icon=":material/warning:")
+st.info(f"{md(choice.reason)} {run.n_clusters} clusters of {len(run.labels):,} {features.unit}s.",
         icon=":material/check:")
 
 from engine.views import chart_models, charts, run_table  # noqa: E402

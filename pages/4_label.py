@@ -5,6 +5,7 @@ import math
 import streamlit as st
 
 from app_support import frame, state, ui
+from app_support.text import md
 from engine.project import LabelSpec
 from engine.views.profiles import profiling_table
 
@@ -33,7 +34,7 @@ if analysis.edits_for_other_model():
 labels, warnings, notes = analysis.cluster_labels()
 names = {c: lab.name for c, lab in labels.items()}
 for note in notes:
-    st.info(note)
+    st.info(md(note))
 
 from engine.views import charts  # noqa: E402
 
@@ -76,14 +77,14 @@ for cluster, generated in sorted(labelled.generated.items()):
             if math.isfinite(revenue_share):
                 st.metric("Share of revenue", f"{revenue_share:.1%}")
             if generated.distinctive:
-                st.caption("Most distinctive: " + ", ".join(profile.feature_labels.get(f, f)
-                                                            for f in generated.distinctive[:4]))
+                st.caption("Most distinctive: " + md(", ".join(profile.feature_labels.get(f, f)
+                                                            for f in generated.distinctive[:4])))
             mine = [w for w in warnings if w.cluster == cluster]
             for warning in mine:
                 if warning.suppressed:
-                    st.caption(f"Suppressed: {warning.message}")
+                    st.caption(f"Suppressed: {md(warning.message)}")
                 else:
-                    st.warning(warning.message, icon=":material/report:")
+                    st.warning(md(warning.message), icon=":material/report:")
             suppress = st.checkbox("Suppress warnings for this cluster",
                                    key=state.widget(f"label.{cluster}.suppress", spec.suppress_warnings),
                                    disabled=not mine and not spec.suppress_warnings)

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support.text import unescape
+
 ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "streamlit_app.py")
 PAGES = {path.stem.split("_", 1)[1]: f"pages/{path.name}" for path in sorted((ROOT / "pages").glob("*.py"))}
@@ -24,7 +26,8 @@ def _goto(at: AppTest, page: str) -> AppTest:
 
 
 def _texts(elements) -> str:
-    return " ".join(str(e.value) for e in elements)
+    """The elements' text as the reader sees it (data and engine sentences are shown Markdown-escaped)."""
+    return " ".join(unescape(str(e.value)) for e in elements)
 
 
 def _step_links(at: AppTest) -> str:
@@ -221,7 +224,7 @@ def test_too_few_customers_and_no_money_are_said_on_the_data_page(tmp_path):
     at.run()
     at.button(key="data.load").click().run()
     assert not at.exception
-    assert at.error[0].value.startswith("No money column was found in cd_store.csv")
+    assert unescape(at.error[0].value).startswith("No money column was found in cd_store.csv")
 
 
 def test_recommendation_box_says_the_reports_cautions_on_weak_small_data(tmp_path):
@@ -238,7 +241,7 @@ def test_recommendation_box_says_the_reports_cautions_on_weak_small_data(tmp_pat
     _goto(at, "compare")
     at.button(key="compare.run").click().run()
     assert not at.exception and not at.error, _texts(at.error)
-    shown = [w.value for w in at.warning]
+    shown = [unescape(w.value) for w in at.warning]
     assert any(w.startswith("Only 199 customers were analysed") for w in shown), shown  # C0200 never bought
     assert any("differ by degree" in w for w in shown), shown
     result = at.session_state["analysis"].to_result()
