@@ -43,15 +43,15 @@ def load_tables(files, overrides: dict[str, str | None], sheet, exclude_sheets=(
             local = {r: c for r, c in overrides.items() if not c or find_column(columns, c)}
             roles = detect_roles(frame, local)
             kind, why = classify_with_reason(frame, roles)
-            notes = [f"Classified as {kind}: {why}."] + unconfirmed_names(frame, roles)
+            why_notes = [f"Classified as {kind}: {why}."] + unconfirmed_names(frame, roles)
             by_content = measures_by_content_notes(frame, {r: c for r, c in roles.items() if r not in local})
-            notes += [n for n in by_content if n not in notes]
+            why_notes += [n for n in by_content if n not in why_notes]
             if frame.attrs.get("dropped_index"):
-                notes.append("An unnamed row-number column (an exported index) was dropped.")
+                why_notes.append("An unnamed row-number column (an exported index) was dropped.")
             if frame.attrs.get("headerless"):
-                notes.append(f"No header row: columns are named column_1..column_{len(columns)}.")
+                why_notes.append(f"No header row: columns are named column_1..column_{len(columns)}.")
             info = TableInfo(name=name, path=str(path), kind=kind, n_rows=len(frame), columns=columns,
-                             roles=roles, sheet=frame.attrs.get("sheet"), notes=notes)
+                             roles=roles, sheet=frame.attrs.get("sheet"), notes=why_notes)
             tables.append(Table(info, frame))
     for role, column in overrides.items():
         if column and not any(find_column(t.info.columns, column) for t in tables):

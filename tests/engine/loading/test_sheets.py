@@ -86,6 +86,16 @@ def test_an_empty_sheet_is_skipped_with_a_note(tmp_path):
     assert data.quality.customers == 5
 
 
+def test_sheet_notes_of_a_workbook_after_another_file_still_reach_the_findings(tmp_path):
+    """A workbook given after a CSV: its skipped sheet is said (the notes used to go to the CSV's table)."""
+    (tmp_path / "csv").mkdir()
+    customers = next(p for p in write_signup_tables(tmp_path / "csv") if "ustomer" in p.name)
+    book = write_book(tmp_path, "orders.xlsx", {"Notes": "", "Transactions": SIGNUP_TRANSACTIONS_CSV})
+    data = load_dataset([customers, book])
+    assert "orders.xlsx: sheet 'Notes' is empty and was skipped." in data.quality.findings
+    assert all("skipped" not in note for t in data.tables for note in t.notes)
+
+
 def test_excluded_sheet_is_not_read_and_is_said(tmp_path):
     path = write_book(tmp_path, "shop.xlsx", {**SHOP, "Mall": MALL_CSV})
     everything = load_dataset(path)
