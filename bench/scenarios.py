@@ -92,14 +92,23 @@ def _to_behaviour(latent: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def generate(s: Scenario) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
-    """The scenario's tables (name -> frame) and truth (CustomerID, segment)."""
+def generate(s: Scenario, *, shared_seed: int | None = None, first_id: int = 0, id_width: int | None = None,
+             first_line: int = 0) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """The scenario's tables (name -> frame) and truth (CustomerID, segment).
+
+    For a base too large to draw at once (``bench_build.py``'s million customers),
+    draw it in parts: every part passes the same ``shared_seed`` (segment sizes,
+    centres and the product list are drawn from it, so all parts share them), its
+    own ``s.seed`` and ``s.n_customers``, the customer ids and transaction lines
+    drawn before it (``first_id``, ``first_line``) and the id width of the whole base.
+    """
     rng = np.random.default_rng(s.seed)
-    shares = rng.dirichlet(np.full(s.k, s.imbalance))
+    shared = rng if shared_seed is None else np.random.default_rng(shared_seed)
+    shares = shared.dirichlet(np.full(s.k, s.imbalance))
     shares = np.maximum(shares, 0.03)
     shares /= shares.sum()
     segment = rng.choice(s.k, size=s.n_customers, p=shares)
-    centres = _centres(rng, s.k, s.separation, s.informative)
+    centres = _centres(shared, s.k, s.separation, s.informative)
     latent = centres[segment] + rng.normal(0.0, 1.0, size=(s.n_customers, DIMENSIONS))
     b = _to_behaviour(latent)
     n = s.n_customers
@@ -114,7 +123,7 @@ def generate(s: Scenario) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     basket[whales] *= rng.uniform(20, 100, whales.sum())
     n_orders[whales] = np.maximum(n_orders[whales], 5)
 
-    products = _products(rng)
+    products = _products(shared)
     order_customer = np.repeat(np.arange(n), n_orders)
     first = np.r_[0, np.cumsum(n_orders)[:-1]]
     days_before_end = recency[order_customer] + rng.integers(0, span[order_customer] + 1)
@@ -139,11 +148,11 @@ def generate(s: Scenario) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     stamp = END - pd.to_timedelta(days_before_end[line_order], unit="D") + pd.to_timedelta(seconds, unit="s")
     price = products["price"].to_numpy()[product]
     returned = rng.random(len(line_customer)) < 0.01
-    width = len(str(n))
-    customer_ids = np.array([f"{i + 1:0{width}d}" for i in range(n)], dtype=object)
+    width = id_width or len(str(n))
+    customer_ids = np.array([f"{first_id + i + 1:0{width}d}" for i in range(n)], dtype=object)
     if s.shape == "three_table":
         tables = _three_table(rng, customer_ids, line_customer, product, qty, price, stamp, returned,
-                              products, recency, span)
+                              products, recency, span, first_line)
     else:
         tables = _online_retail(rng, customer_ids, line_order, line_customer, product, qty, price, stamp, returned,
                                 products, n)
@@ -158,12 +167,13 @@ def _products(rng: np.random.Generator) -> pd.DataFrame:
                          "category": categories[rng.integers(0, len(categories), N_PRODUCTS)]})
 
 
-def _three_table(rng, ids, line_customer, product, qty, price, stamp, returned, products, recency, span):
+def _three_table(rng, ids, line_customer, product, qty, price, stamp, returned, products, recency, span,
+                 first_line=0):
     n_lines = len(line_customer)
     quantity = np.where(returned, -qty, qty)
     order = np.argsort(stamp.to_numpy(), kind="stable")
     tx = pd.DataFrame({
-        "TransactionID": [f"T{i + 1:07d}" for i in range(n_lines)],
+        "TransactionID": [f"T{first_line + i + 1:07d}" for i in range(n_lines)],
         "CustomerID": ids[line_customer][order],
         "ProductID": products["product"].to_numpy()[product][order],
         "TransactionDate": stamp.strftime("%Y-%m-%d %H:%M:%S").to_numpy()[order],
