@@ -34,8 +34,16 @@ def steps(pages: dict[str, Any], placeholder, status: dict[str, str]) -> None:
     with placeholder.container():
         st.markdown("**Steps**")
         for number, step in enumerate(STEPS, start=1):
-            st.page_link(pages[step], label=f"{number}. {STEP_TITLES[step]} — {STATUS_WORD[status[step]]}",
-                         icon=STATUS_ICON[status[step]])
+            page_link(pages[step], label=f"{number}. {STEP_TITLES[step]} — {STATUS_WORD[status[step]]}",
+                      icon=STATUS_ICON[status[step]])
+
+
+def page_link(page: Any, **kwargs: Any) -> None:
+    """``st.page_link`` to a step whose address carries the analysis token, so the URL never loses it.
+
+    (A bare link opens the page without query parameters; the token came back only on the next run.)
+    """
+    st.page_link(page, query_params={state.TOKEN_PARAM: state.entry().token}, **kwargs)
 
 
 def demo_button(pages: dict[str, Any]) -> None:
@@ -53,7 +61,7 @@ def demo_button(pages: dict[str, Any]) -> None:
         else:
             new = state.replace_analysis(demo_analysis())
         if run_with_progress(DEMO_LABEL, new.run_all):
-            st.switch_page(pages["report"])
+            st.switch_page(pages["report"], query_params={state.TOKEN_PARAM: state.entry().token})
 
 
 def start_over_button(pages: dict[str, Any]) -> None:
@@ -63,7 +71,7 @@ def start_over_button(pages: dict[str, Any]) -> None:
                  "Its link stops working.")
         if st.button("Forget it and start over", key="sidebar.start_over", type="primary"):
             state.start_over()
-            st.switch_page(pages["data"])
+            st.switch_page(pages["data"], query_params={state.TOKEN_PARAM: state.entry().token})
 
 
 def link_notice() -> None:
@@ -98,7 +106,7 @@ def require(analysis: Analysis, step: str, pages: dict[str, Any] | None = None) 
     )
     pages = pages or st.session_state.get("pages")
     if pages and step in pages:
-        st.page_link(pages[step], label=f"Go to step {number}: {STEP_TITLES[step]}", icon=":material/arrow_back:")
+        page_link(pages[step], label=f"Go to step {number}: {STEP_TITLES[step]}", icon=":material/arrow_back:")
     st.stop()
 
 

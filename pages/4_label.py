@@ -97,4 +97,4 @@ for cluster, generated in sorted(labelled.generated.items()):
     if analysis.set_label(cluster, name, description, strategies, suppress):  # keeps only what differs
         st.rerun()  # warnings and the profile table follow the new words at once
 
-st.page_link(st.session_state["pages"]["report"], label="Next: build the report", icon=":material/arrow_forward:")
+ui.page_link(st.session_state["pages"]["report"], label="Next: build the report", icon=":material/arrow_forward:")
