@@ -59,10 +59,12 @@ def test_first_page_renders_without_umap_or_weasyprint():
         "assert at.header[0].value == '1 · Data'\n"
         "heavy = [m for m in ('weasyprint', 'umap', 'numba') if m in sys.modules]\n"
         "print('heavy:', heavy)\n"
+        "import threading\n"  # the server's warm-up starts only under `streamlit run`, after the first page
+        "print('warm-up:', [t.name for t in threading.enumerate() if t.name == 'segmentation-warm-up'])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert "heavy: []" in out.stdout
+    assert "heavy: []" in out.stdout and "warm-up: []" in out.stdout
 
 
 def test_fresh_session_shows_five_pending_steps_and_pages_ask_for_data():
