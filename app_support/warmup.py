@@ -37,6 +37,7 @@ MODULES = (  # what the pages and the PDF import lazily, heaviest first
 )
 _started = False
 _lock = threading.Lock()
+READY = threading.Event()  # set once the sample analysis is in the cache: a demo click then takes a few seconds
 
 
 def enabled(environ: dict[str, str] | None = None) -> bool:
@@ -79,6 +80,7 @@ def sample_analysis(memo: Memo | None) -> None:
     analysis.memo = memo
     analysis.run_all()
     analysis.run_projection()
+    READY.set()
 
 
 def import_modules(_memo: Memo | None = None) -> None:

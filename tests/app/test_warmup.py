@@ -102,3 +102,17 @@ def test_imports_and_umap_warm_up_load_the_heavy_modules():
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "['engine.views.charts', 'numba', 'umap', 'weasyprint']" in out.stdout
+
+
+@pytest.mark.slow
+def test_the_demo_caption_says_how_long_it_takes_before_and_after_the_warm_up(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    from app_support import ui
+
+    monkeypatch.setattr(warmup, "READY", threading.Event())  # a server that has not warmed up yet
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120).run()
+    assert ui.DEMO_COLD in [c.value for c in at.sidebar.caption]
+    at.button(key="sidebar.demo").click().run()  # the first run fills the cache as the warm-up would
+    assert not at.exception, at.exception
+    assert warmup.READY.is_set() and ui.DEMO_WARM in [c.value for c in at.sidebar.caption]
