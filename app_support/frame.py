@@ -14,8 +14,10 @@ around the page and runs the frame, which runs the page in its place.
 import threading
 
 import streamlit as st
+from streamlit.logger import get_logger
+from streamlit.runtime import Runtime
 
-from app_support import sessions, state, ui
+from app_support import sessions, state, ui, warmup
 
 _RUNNING = threading.local()  # Streamlit runs each session's script in its own thread
 
@@ -26,6 +28,14 @@ def run() -> None:
         _frame()
     finally:
         _RUNNING.frame = False
+        if _real_server():  # after the first page was drawn: it never waits for the warm-up
+            get_logger(warmup.__name__)  # its steps are logged with Streamlit's own messages
+            warmup.start(state.engine_cache().get_or_compute)
+
+
+def _real_server() -> bool:
+    """True under ``streamlit run``; False under AppTest, whose runtime is a stand-in (no warm-up there)."""
+    return Runtime.exists() and type(Runtime.instance()) is Runtime
 
 
 def inside() -> None:

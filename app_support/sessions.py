@@ -25,6 +25,7 @@ from pathlib import Path
 
 from app_support.jobs import Progress, Runner
 from app_support.store import Store, new_token, valid_token
+from app_support.uploads import remove_folder, upload_folders
 from engine.analysis.runner import Analysis
 from engine.analysis.stages import Memo
 from engine.errors import InputError
@@ -46,7 +47,9 @@ class Entry:
     used: float = 0.0
     saved: tuple | None = field(default=None, repr=False)  # what the disk holds, to skip unchanged saves
     touched: float = 0.0
-    closed: bool = False  # Start over in some tab: the token no longer works
+    closed: bool = False  # Start over in some tab (or expired): the token no longer works
+    expired: bool = False  # closed because nobody used it for the store's time to live
+    uploads: set = field(default_factory=set, repr=False)  # upload folders the analysis read (removed when not)
     # files a background run made for the pages (e.g. the charts ZIP), keyed by name: (html they belong to, bytes)
     outputs: dict = field(default_factory=dict, repr=False)
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -111,6 +114,7 @@ class Registry:
         with self._lock:
             entry = self._live.get(token)  # type: ignore[arg-type]
             if entry is not None and self.clock() - entry.used > self.store.ttl_seconds and not entry.runner.busy:
+                entry.expired = True
                 self.discard(entry)  # expired while nobody used it
                 return None
             if entry is not None:
@@ -162,6 +166,21 @@ class Registry:
             if self._live.get(entry.token) is entry:
                 del self._live[entry.token]
         self.store.delete(entry.token)
+        self.tidy(entry)
+
+    def tidy(self, entry: Entry) -> None:
+        """Remove the upload folders the entry's analysis no longer reads (all of them once it is closed).
+
+        Called after each script run (:func:`app_support.state.save`), never from a background
+        run: a page loading new files is over by then, so a folder it just made is already read.
+        """
+        project = entry.analysis.project
+        reading = set() if entry.closed else upload_folders([*project.data.paths, project.report.logo])
+        with self._lock:
+            gone = entry.uploads - reading
+            entry.uploads = reading
+        for folder in gone:
+            remove_folder(folder)
 
     def forget_live(self, token: str) -> None:
         """Drop the in-memory entry only (what eviction or a server restart does); the disk copy stays."""
@@ -226,6 +245,9 @@ class Registry:
             for token, other in list(self._live.items()):
                 if other is not entry and now - other.used > self.store.ttl_seconds and not other.runner.busy:
                     del self._live[token]
+                    other.expired = other.closed = True  # as open() finds it: its token, uploads and all
+                    other.runner.close()
+                    self.tidy(other)
             idle = [t for t, e in self._live.items() if e is not entry and not e.runner.busy]
             while len(self._live) > self.max_live and idle:
                 del self._live[idle.pop(0)]

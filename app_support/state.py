@@ -46,18 +46,32 @@ class EngineCache:
     def __init__(self, max_entries: int = 64):
         self.max_entries = max_entries
         self._items: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._computing: dict[tuple[str, str], threading.Event] = {}
         self._lock = threading.Lock()
 
     def get_or_compute(self, stage: str, key: str, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if (stage, key) in self._items:
-                self._items.move_to_end((stage, key))
-                return self._items[(stage, key)]
-        value = compute()  # outside the lock: a long comparison must not block other sessions
-        with self._lock:
-            self._items[(stage, key)] = value
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
+        """The cached value, else ``compute()``; a value another thread is computing now is waited for, not
+        computed twice (the server's warm-up runs the sample analysis a first demo click asks for)."""
+        while True:
+            with self._lock:
+                if (stage, key) in self._items:
+                    self._items.move_to_end((stage, key))
+                    return self._items[(stage, key)]
+                busy = self._computing.get((stage, key))
+                if busy is None:
+                    self._computing[(stage, key)] = done = threading.Event()
+                    break
+            busy.wait()  # then take its value (or compute it here, if that run failed)
+        try:
+            value = compute()  # outside the lock: a long comparison must not block other sessions
+            with self._lock:
+                self._items[(stage, key)] = value
+                while len(self._items) > self.max_entries:
+                    self._items.popitem(last=False)
+        finally:
+            with self._lock:
+                del self._computing[(stage, key)]
+            done.set()
         return value
 
 
@@ -89,8 +103,8 @@ def entry() -> Entry:
     """
     reg = registry()
     current: Entry | None = st.session_state.get(ENTRY_KEY)
-    if current is not None and not reg.adopt(current):  # Start over in another tab with this link
-        st.session_state[NOTICE_KEY] = CLOSED_NOTICE
+    if current is not None and not reg.adopt(current):  # Start over in another tab with this link, or expired
+        st.session_state[NOTICE_KEY] = EXPIRED_NOTICE if current.expired else CLOSED_NOTICE
         current = reg.new()
         st.session_state[ENTRY_KEY] = current
     if current is None:
@@ -126,10 +140,12 @@ def replace_analysis(new: Analysis) -> Analysis:
 
 
 def save() -> None:
-    """Write the analysis to disk if it changed (after every script run, also one a page stopped)."""
+    """Write the analysis to disk if it changed (after every script run, also one a page stopped);
+    upload folders it no longer reads are removed."""
     current = st.session_state.get(ENTRY_KEY)
     if current is not None:
         registry().save(current)
+        registry().tidy(current)
 
 
 def start_over() -> None:

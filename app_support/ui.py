@@ -9,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from app_support import jobs, state, uploads
+from app_support import jobs, state, uploads, warmup
 from app_support.text import md
 from app_support.uploads import demo_analysis
 from engine.analysis.runner import Analysis
@@ -24,6 +24,10 @@ STATUS_ICON = {
 STATUS_WORD = {"done": "done", "stale": "out of date", "pending": "to do"}
 POLL_SECONDS = 0.3  # how often a followed background run redraws its progress
 DEMO_LABEL = "Running the sample analysis"
+# Measured with bench/bench_app_start.py (2 shared cores): 9-17 s for a first run on a fresh server, 1-5 s once warm.
+DEMO_COLD = ("Runs the whole analysis on the bundled sample: about 15 seconds while the app is still warming up "
+             "after a start (longer on a busy server), a few seconds after that.")
+DEMO_WARM = "Runs the whole analysis on the bundled sample in a few seconds."
 
 
 def statuses(analysis: Analysis) -> dict[str, str]:
@@ -35,8 +39,16 @@ def steps(pages: dict[str, Any], placeholder, status: dict[str, str]) -> None:
     with placeholder.container():
         st.markdown("**Steps**")
         for number, step in enumerate(STEPS, start=1):
-            st.page_link(pages[step], label=f"{number}. {STEP_TITLES[step]} — {STATUS_WORD[status[step]]}",
-                         icon=STATUS_ICON[status[step]])
+            page_link(pages[step], label=f"{number}. {STEP_TITLES[step]} — {STATUS_WORD[status[step]]}",
+                      icon=STATUS_ICON[status[step]])
+
+
+def page_link(page: Any, **kwargs: Any) -> None:
+    """``st.page_link`` to a step whose address carries the analysis token, so the URL never loses it.
+
+    (A bare link opens the page without query parameters; the token came back only on the next run.)
+    """
+    st.page_link(page, query_params={state.TOKEN_PARAM: state.entry().token}, **kwargs)
 
 
 def demo_button(pages: dict[str, Any]) -> None:
@@ -46,7 +58,7 @@ def demo_button(pages: dict[str, Any]) -> None:
         help="Load the bundled sample (three tables of a retail export), run every step with the default "
         "choices, and open the report.", width="stretch",
     )
-    st.caption("Runs the whole analysis on the bundled sample in a few seconds.")
+    st.caption(DEMO_WARM if warmup.READY.is_set() else DEMO_COLD)
     if clicked:
         running = state.entry().runner.find(DEMO_LABEL)
         if running is not None and running.active:  # a second click follows the run already going
@@ -54,7 +66,8 @@ def demo_button(pages: dict[str, Any]) -> None:
         else:
             new = state.replace_analysis(demo_analysis())
         if run_with_progress(DEMO_LABEL, new.run_all):
-            st.switch_page(pages["report"])
+            warmup.READY.set()  # its results are in the shared cache now
+            st.switch_page(pages["report"], query_params={state.TOKEN_PARAM: state.entry().token})
 
 
 def start_over_button(pages: dict[str, Any]) -> None:
@@ -64,7 +77,7 @@ def start_over_button(pages: dict[str, Any]) -> None:
                  "Its link stops working.")
         if st.button("Forget it and start over", key="sidebar.start_over", type="primary"):
             state.start_over()
-            st.switch_page(pages["data"])
+            st.switch_page(pages["data"], query_params={state.TOKEN_PARAM: state.entry().token})
 
 
 def link_notice() -> None:
@@ -99,7 +112,7 @@ def require(analysis: Analysis, step: str, pages: dict[str, Any] | None = None) 
     )
     pages = pages or st.session_state.get("pages")
     if pages and step in pages:
-        st.page_link(pages[step], label=f"Go to step {number}: {STEP_TITLES[step]}", icon=":material/arrow_back:")
+        page_link(pages[step], label=f"Go to step {number}: {STEP_TITLES[step]}", icon=":material/arrow_back:")
     st.stop()
 
 

@@ -4,13 +4,23 @@ Uploads arrive as ``(name, bytes)`` pairs: from ``st.file_uploader`` in the app,
 or straight from a test. They are written into a fresh ``tempfile.mkdtemp()``
 folder (never anywhere else) under their base name only, so a crafted name like
 ``../../x.csv`` cannot escape the folder.
+
+The folders are removed again: at once when their batch is refused, by
+:meth:`app_support.sessions.Registry.tidy` when the analysis no longer reads them
+(other files loaded, sample data, a project opened, Start over, expiry), and at
+the latest when the server process exits. :func:`remove_folder` removes only
+folders this process made.
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import re
+import shutil
 import tempfile
+import threading
+from collections.abc import Iterable
 from pathlib import Path
 
 from engine.analysis.runner import Analysis
@@ -30,14 +40,51 @@ _CLASS_NAME = re.compile(r" ?\((?:[a-z_]+\.)*[A-Z][A-Za-z0-9]*(?:Error|Exception
                          r"(?::[^)]*)?\)")
 
 
+_made: set[Path] = set()  # the upload folders of this process still on disk
+_made_lock = threading.Lock()
+
+
+def upload_folders(paths: Iterable[str | Path | None]) -> set[Path]:
+    """The upload folders (made by this process and still there) that hold any of ``paths``."""
+    parents = {Path(p).parent for p in paths if p}
+    with _made_lock:
+        return parents & _made
+
+
+def remove_folder(folder: Path) -> None:
+    """Delete an upload folder with its files; anything this process did not make is left alone."""
+    with _made_lock:
+        if folder not in _made:
+            return
+        _made.discard(folder)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@atexit.register
+def _remove_all() -> None:
+    for folder in list(_made):
+        remove_folder(folder)
+
+
 def save_uploads(files: list[Upload], allowed: tuple[str, ...] = DATA_SUFFIXES) -> list[str]:
     """Write the uploads into one new temporary folder and return their paths.
 
-    Raises InputError for an empty list, an empty file or a file type the engine cannot read.
+    Raises InputError for an empty list, an empty file or a file type the engine cannot read
+    (and leaves no folder behind).
     """
     if not files:
         raise InputError("No files were uploaded; choose one or more CSV, Excel or Parquet files.")
     folder = Path(tempfile.mkdtemp(prefix=UPLOAD_PREFIX))
+    with _made_lock:
+        _made.add(folder)
+    try:
+        return _write(folder, files, allowed)
+    except BaseException:
+        remove_folder(folder)
+        raise
+
+
+def _write(folder: Path, files: list[Upload], allowed: tuple[str, ...]) -> list[str]:
     paths = []
     for name, content in files:
         base = Path(name).name or "upload"
@@ -90,6 +137,7 @@ def load_uploads(analysis: Analysis, files: list[Upload]) -> None:
         analysis.run_data()
     except BaseException:
         data.paths, data.roles, data.exclude_sheets = previous
+        remove_folder(Path(paths[0]).parent)  # the refused batch's files go at once
         raise
 
 
@@ -115,7 +163,12 @@ def open_project(files: list[Upload], current_logo: str | None = None) -> Analys
     if logo is not None and logo.is_file() and logo.name not in {Path(n).name for n, _ in others}:
         others.append((logo.name, logo.read_bytes()))
     data_dir = Path(save_uploads(others, DATA_SUFFIXES + LOGO_SUFFIXES)[0]).parent if others else None
-    return Analysis.from_project_json(text, data_dir)
+    try:
+        return Analysis.from_project_json(text, data_dir)
+    except BaseException:
+        if data_dir is not None:
+            remove_folder(data_dir)
+        raise
 
 
 def save_logo(name: str, content: bytes) -> str:

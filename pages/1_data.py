@@ -180,4 +180,4 @@ for title, table in previews:
     with st.expander(f"{title}: {len(table):,} rows"):
         st.dataframe(table.head(20), width="stretch")
 
-st.page_link(st.session_state["pages"]["features"], label="Next: choose features", icon=":material/arrow_forward:")
+ui.page_link(st.session_state["pages"]["features"], label="Next: choose features", icon=":material/arrow_forward:")

@@ -102,4 +102,4 @@ if len(features.names) >= 2:
     st.subheader("Correlations")
     ui.chart(chart_features.correlation_chart(features.table, features.names, features.labels), share=0.55)
 
-st.page_link(st.session_state["pages"]["compare"], label="Next: compare algorithms", icon=":material/arrow_forward:")
+ui.page_link(st.session_state["pages"]["compare"], label="Next: compare algorithms", icon=":material/arrow_forward:")

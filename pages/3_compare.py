@@ -140,4 +140,4 @@ if stab is not None:
               help=f"{stab.n_resamples} bootstrap refits of the chosen model; 1 means identical clusters.")
     ui.chart(chart_models.stability_chart(stab, names), share=0.7)
 
-st.page_link(st.session_state["pages"]["label"], label="Next: name the clusters", icon=":material/arrow_forward:")
+ui.page_link(st.session_state["pages"]["label"], label="Next: name the clusters", icon=":material/arrow_forward:")

@@ -9,6 +9,8 @@ from app_support.text import md
 from engine.project import LabelSpec
 from engine.views.profiles import profiling_table
 
+PLAIN_HEADERS = {"Cluster id": "#", "Cluster": "Segment"}  # the profile table's headers as the analyst reads them
+
 frame.inside()  # the step runs inside the app's frame (app_support/frame.py)
 
 analysis = state.get_analysis()
@@ -39,17 +41,17 @@ for note in notes:
 from engine.views import charts  # noqa: E402
 
 st.subheader("Profiles")
-table = profiling_table(profile, names)
+table = profiling_table(profile, names).rename(columns=PLAIN_HEADERS)  # the CSV export keeps "Cluster id"
 
 
 def number_format(column: str) -> str:
-    if column.startswith("Share"):
+    if column.startswith(("Share", "Avg Share")):
         return "percent"
-    return "%.2f" if column.startswith("Avg") else "localized"
+    return "%d" if column == "#" else "%.2f" if column.startswith("Avg") else "localized"
 
 
 st.dataframe(table, hide_index=True, width="stretch", column_config={
-    c: st.column_config.NumberColumn(c, format=number_format(c)) for c in table.columns if c not in ("Cluster",)})
+    c: st.column_config.NumberColumn(c, format=number_format(c)) for c in table.columns if c not in ("Segment",)})
 all_features = st.toggle("Show every profiled feature in the heatmap", key="label.heatmap_all",
                          help="Off: only the features the clusters were fitted on.")
 ui.chart(charts.heatmap_chart(profile, names, features=None if all_features else profile.clustered_on), share=0.75)
@@ -96,4 +98,4 @@ for cluster, generated in sorted(labelled.generated.items()):
     if analysis.set_label(cluster, name, description, strategies, suppress):  # keeps only what differs
         st.rerun()  # warnings and the profile table follow the new words at once
 
-st.page_link(st.session_state["pages"]["report"], label="Next: build the report", icon=":material/arrow_forward:")
+ui.page_link(st.session_state["pages"]["report"], label="Next: build the report", icon=":material/arrow_forward:")

@@ -27,9 +27,9 @@ if behind:
         st.rerun()
     st.stop()
 
-from engine.report.sections import SECTIONS  # noqa: E402  (the report modules load Jinja and the charts: only here)
+from engine.report.sections import SECTIONS, selected_sections  # noqa: E402  (Jinja and the charts: only here)
 
-optional_sections = [key for key, section in SECTIONS.items() if not section.always and section.part(report.detail)]
+optional_sections = [s.key for s in selected_sections(None, report.detail) if not s.always]  # in report order
 DETAIL_LABELS = {"client": "Client report (short body, technical appendix)", "full": "Full analyst's report"}
 with st.form("report.options"):
     st.subheader("Branding and contents")
@@ -47,9 +47,11 @@ with st.form("report.options"):
     drop_logo = right.checkbox("No logo", key=state.widget("report.no_logo", False), disabled=not report.logo)
     detail = right.radio("Detail", list(DETAILS), format_func=DETAIL_LABELS.get,
                          key=state.widget("report.detail", report.detail))
+    sections_key = state.widget("report.sections", report.sections if report.sections is not None else optional_sections)
+    chosen = st.session_state[sections_key]  # shown in report order, whatever order they were picked in
+    st.session_state[sections_key] = [k for k in optional_sections if k in chosen]
     sections = st.multiselect(
-        "Sections", optional_sections, format_func=lambda k: SECTIONS[k].title,
-        key=state.widget("report.sections", report.sections if report.sections is not None else optional_sections),
+        "Sections", optional_sections, format_func=lambda k: SECTIONS[k].title, key=sections_key,
         help="The cover is always included (and the contents, in the full report).",
     )
     if st.form_submit_button("Apply", type="primary", icon=":material/check:"):

@@ -158,10 +158,11 @@ def stability_chart(stability: Stability, names: dict[int, str] | None = None) -
             }},
             {"data": {"name": "thresholds"}, "mark": {"type": "rule", "strokeDash": [4, 3], "color": "#666"},
              "encoding": {"y": vl.quantitative("y")}},
-            # Labels to the right of the plot, level with their line: inside, they overprinted the last bar.
+            # Labels right of the plot, level with their line ("width": the plot's right edge, also when the app
+            # stretches the chart): inside, they overprinted the bars.
             {"data": {"name": "thresholds"},
              "mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4, "fontSize": 9, "color": "#444"},
-             "encoding": {"x": {"value": plot_width}, "y": vl.quantitative("y"), "text": vl.nominal("label")}},
+             "encoding": {"x": {"value": "width"}, "y": vl.quantitative("y"), "text": vl.nominal("label")}},
         ],
         width=plot_width, height=220,
     )

@@ -62,10 +62,12 @@ def test_first_page_renders_without_umap_or_weasyprint():
         "assert at.header[0].value == '1 · Data'\n"
         "heavy = [m for m in ('weasyprint', 'umap', 'numba') if m in sys.modules]\n"
         "print('heavy:', heavy)\n"
+        "import threading\n"  # the server's warm-up starts only under `streamlit run`, after the first page
+        "print('warm-up:', [t.name for t in threading.enumerate() if t.name == 'segmentation-warm-up'])\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert out.returncode == 0, out.stderr[-3000:]
-    assert "heavy: []" in out.stdout
+    assert "heavy: []" in out.stdout and "warm-up: []" in out.stdout
 
 
 def test_fresh_session_shows_five_pending_steps_and_pages_ask_for_data():
@@ -270,6 +272,33 @@ def test_compare_and_label_pages_show_labels_not_internal_keys(demo):
         headers = " ".join(str(c) for df in demo.dataframe for c in df.value.columns)
         for key in keys:
             assert key not in texts and key not in headers, (page, key)
+    profiles = demo.dataframe[0].value  # the Label page's profile table
+    assert list(profiles.columns[:2]) == ["#", "Segment"] and "Cluster id" not in profiles.columns
+    assert all("_" not in str(c) for c in profiles.columns), list(profiles.columns)
+
+
+def test_report_sections_are_offered_and_kept_in_report_order():
+    from engine.report.sections import SECTIONS, selected_sections
+
+    at = _app()
+    at.button(key="sidebar.demo").click().run()
+    analysis = at.session_state["analysis"]
+    order = [s.key for s in selected_sections(None, analysis.project.report.detail) if not s.always]
+    [sections] = [m for m in at.multiselect if m.label == "Sections"]
+    assert list(sections.options) == [SECTIONS[k].title for k in order]
+    assert sections.value == order
+    picked = [order[-1], order[2], order[0]]  # picked out of order, as an analyst clicks them
+    sections.set_value(picked)
+    [apply] = [b for b in at.button if b.label == "Apply"]
+    apply.click().run()
+    assert not at.exception, at.exception
+    in_order = [order[0], order[2], order[-1]]
+    assert analysis.project.report.sections == in_order
+    [sections] = [m for m in at.multiselect if m.label == "Sections"]
+    assert sections.value == in_order
+    _goto(at, "report")
+    [sections] = [m for m in at.multiselect if m.label == "Sections"]
+    assert sections.value == in_order
 
 
 def test_pages_without_data_point_to_the_first_step_not_done():

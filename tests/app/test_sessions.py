@@ -1,6 +1,7 @@
 """Background runs (app_support.jobs) and the token registry that brings an analysis back (app_support.sessions)."""
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -10,7 +11,7 @@ from app_support.store import Store, new_token
 from app_support.uploads import load_uploads
 from engine.analysis.runner import Analysis
 from engine.errors import InputError
-from engine.project import LabelSpec
+from engine.project import LabelSpec, demo_project
 from engine.project_paths import REPO_ROOT
 
 SAMPLE = REPO_ROOT / "data" / "sample"
@@ -181,3 +182,59 @@ def test_a_closed_analysis_is_not_taken_back_by_another_tab(registry):
     assert registry.adopt(other_tab_holds) is False
     assert registry.save(other_tab_holds) is False
     assert registry.live(entry.token) is None and registry.store.tokens() == []
+
+
+def _folder(analysis: Analysis) -> Path:
+    return Path(analysis.project.data.paths[0]).parent
+
+
+def test_upload_folders_go_when_the_analysis_no_longer_reads_them(registry):
+    entry = registry.new(_uploaded_analysis())
+    first = _folder(entry.analysis)
+    registry.save(entry)
+    registry.tidy(entry)  # what every script run ends with
+    assert first.is_dir()  # still read: kept
+    load_uploads(entry.analysis, [(p.name, p.read_bytes()) for p in sorted(SAMPLE.glob("*.csv"))[1:]])
+    second = _folder(entry.analysis)
+    assert second != first and first.is_dir()  # nothing goes before the run is over
+    registry.tidy(entry)
+    assert not first.exists() and second.is_dir()
+    with pytest.raises(InputError):  # a refused batch leaves no folder and keeps the files in use
+        load_uploads(entry.analysis, [("orders.csv", b"CustomerID,TransactionDate,TotalValue\n")])
+    registry.tidy(entry)
+    assert _folder(entry.analysis) == second and second.is_dir()
+    registry.replace(entry, Analysis(project=demo_project()))  # the sample data instead
+    registry.tidy(entry)
+    assert not second.exists()
+
+
+def test_start_over_and_expiry_remove_the_upload_folders(tmp_path):
+    now = [1_000_000.0]
+    registry = Registry(Store(tmp_path / "store", ttl_seconds=3600, clock=lambda: now[0]), clock=lambda: now[0])
+    started_over = registry.new(_uploaded_analysis())
+    folder = _folder(started_over.analysis)
+    registry.tidy(started_over)
+    registry.discard(started_over)
+    assert not folder.exists()
+    idle, active = registry.new(_uploaded_analysis()), registry.new(_uploaded_analysis())
+    registry.tidy(idle)
+    registry.tidy(active)
+    now[0] += 3600 + 1
+    assert registry.adopt(active)  # in use again; the idle one expired meanwhile
+    assert not _folder(idle.analysis).exists() and _folder(active.analysis).is_dir()
+    assert registry.adopt(idle) is False and idle.expired  # a tab still holding it starts afresh
+
+
+def test_refused_uploads_leave_no_folder(tmp_path, monkeypatch):
+    import tempfile
+
+    from app_support.uploads import open_project, save_uploads
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # only this test's upload folders here
+    with pytest.raises(InputError):
+        save_uploads([("a.csv", b"x,y\n1,2\n"), ("b.docx", b"PK")])  # the second one is refused
+    with pytest.raises(InputError):
+        load_uploads(Analysis(), [("a.csv", b"CustomerID,TransactionDate,TotalValue\n")])  # saved, then refused
+    with pytest.raises(InputError):
+        open_project([("p.json", b'{"data": {"paths": ["missing.csv"]}}'), ("a.csv", b"x,y\n1,2\n")])
+    assert list(tmp_path.iterdir()) == []

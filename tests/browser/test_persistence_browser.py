@@ -65,9 +65,17 @@ def test_reload_and_second_tab_keep_the_analysis_and_a_forged_link_starts_clean(
             expect(other.get_by_role("heading", name="5 · Report")).to_be_visible(timeout=60_000)
             expect(_step(other, 4, "done")).to_be_visible(timeout=60_000)
             expect(other.get_by_role("button", name="PDF report")).to_be_visible(timeout=60_000)
+            addresses = []  # every address the tab shows from here on, page switches included
+            other.on("framenavigated", lambda frame: addresses.append(frame.url) if frame == other.main_frame else None)
+            expect(_step(other, 4, "done")).to_have_attribute("href", re.compile(rf"[?&]analysis={token}(?![\w-])"))
             _step(other, 4, "done").click()
             expect(other.get_by_role("heading", name="4 · Label")).to_be_visible(timeout=60_000)
-            assert _token(other.url) == token  # page switches keep the token in the URL
+            next_link = other.get_by_role("link", name="Next: build the report")
+            expect(next_link).to_have_attribute("href", re.compile(rf"[?&]analysis={token}(?![\w-])"), timeout=60_000)
+            next_link.click()
+            expect(other.get_by_role("heading", name="5 · Report")).to_be_visible(timeout=60_000)
+            assert _token(other.url) == token  # page switches keep the token in the URL ...
+            assert addresses and all(_token(a) == token for a in addresses), addresses  # ... at every moment
             other.close()
 
             forged = "A" * 43
