@@ -2,9 +2,9 @@
 
 The tree serialises to the JSON contract in DESIGN.md §3 (``data``,
 ``features``, ``clustering``, ``labels``, ``report``). Every key is optional;
-:func:`Project.from_dict` fills defaults and validates values against the
-constraint tables below, so every message names the key, the value and what is
-allowed. Each step's fingerprint is a hash of the parts of the project it
+:func:`Project.from_dict` checks the whole file against :data:`SCHEMA` first
+(:mod:`engine.project_schema`: every problem one sentence naming the key, the
+value and what is allowed, all of them at once), then fills defaults. Each step's fingerprint is a hash of the parts of the project it
 depends on, which is how later steps know they are stale.
 """
 

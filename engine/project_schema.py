@@ -11,7 +11,6 @@ the walk. A key with no rule in the table is checked by its dataclass type
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
 from datetime import date
@@ -28,10 +27,6 @@ def shown(value) -> str:
 
 def _whole(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 class Rule:
@@ -53,17 +48,6 @@ class Whole(Rule):
         if not _whole(value) or not self.low <= value <= self.high:
             kind = " (text)" if isinstance(value, str) else ""
             return [f"{key} is {shown(value)}{kind}; use a whole number from {self.low:,} to {self.high:,}."]
-        return []
-
-
-@dataclass
-class Number(Rule):
-    low: float
-    high: float
-
-    def check(self, value, key):
-        if not _number(value) or not self.low <= value <= self.high:
-            return [f"{key} is {shown(value)}; use a number from {self.low:g} to {self.high:g}."]
         return []
 
 
