@@ -26,7 +26,7 @@ from pathlib import Path
 from engine.analysis.runner import Analysis
 from engine.errors import InputError
 from engine.loading.io import SUPPORTED_SUFFIXES
-from engine.project import Project
+from engine.project import DataSpec, Project
 
 DATA_SUFFIXES = SUPPORTED_SUFFIXES  # exactly what engine.loading.io reads
 LOGO_SUFFIXES = (".png", ".svg", ".jpg", ".jpeg")
@@ -98,6 +98,13 @@ def _write(folder: Path, files: list[Upload], allowed: tuple[str, ...]) -> list[
         target.write_bytes(content)
         paths.append(str(target))
     return paths
+
+
+def limits_help(data: DataSpec) -> str:
+    """The read limits in force, for the upload widget (the project file's data.max_rows, max_workbook_mb, max_columns)."""
+    return (f"At most {data.max_rows:,} rows per table and {data.max_workbook_mb:,} MB of unpacked data per workbook; "
+            f"the first {data.max_columns:,} columns of a table are considered. A project "
+            "file changes these limits with data.max_rows, data.max_workbook_mb and data.max_columns.")
 
 
 def digest(files: list[Upload]) -> str:

@@ -2,9 +2,9 @@
 
 The tree serialises to the JSON contract in DESIGN.md §3 (``data``,
 ``features``, ``clustering``, ``labels``, ``report``). Every key is optional;
-:func:`Project.from_dict` fills defaults and validates values against the
-constraint tables below, so every message names the key, the value and what is
-allowed. Each step's fingerprint is a hash of the parts of the project it
+:func:`Project.from_dict` checks the whole file against :data:`SCHEMA` first
+(:mod:`engine.project_schema`: every problem one sentence naming the key, the
+value and what is allowed, all of them at once), then fills defaults. Each step's fingerprint is a hash of the parts of the project it
 depends on, which is how later steps know they are stale.
 """
 
@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from engine import project_schema as schema
 from engine.errors import InputError
+from engine.project_schema import Day, Delegate, Mapping, Names, OneOf, Range, Section, Text, Whole
 
 ROLE_NAMES = (
     "customer_id",
@@ -48,6 +51,9 @@ class DataSpec:
     returns: str = "net"  # "net": netted out of monetary | "exclude": dropped
     duplicates: str = "auto"  # identical lines: "auto" (drop only when there is an order id) | "drop" | "keep"
     min_units: int = 50  # fewer customers (or rows) than this: the build refuses
+    max_rows: int = 5_000_000  # a table with more rows is refused before it is read in full
+    max_workbook_mb: int = 200  # a workbook whose sheets unpack to more than this (MB) is refused unread
+    max_columns: int = 200  # columns considered per table; the rest are left out, with a note
 
 
 @dataclass
@@ -112,6 +118,73 @@ class ReportSpec:
     objective: str = ""  # the client report's stated objective (empty: a standard sentence)
 
 
+# ---- the schema: what each key takes (a key not listed is checked by its type) ----
+
+def _algorithms() -> tuple[str, ...]:
+    from engine.clustering.algorithms import ALGORITHMS  # local: the registry loads scikit-learn
+
+    return tuple(ALGORITHMS)
+
+
+def _sections() -> tuple[str, ...]:
+    from engine.report.sections import SECTIONS  # local: a later step
+
+    return tuple(SECTIONS)
+
+
+def _params(key: str, value) -> None:
+    from engine.clustering.algorithms import check_params
+
+    check_params(key.rsplit(".", 1)[-1], value)
+
+
+def _selection(value) -> None:
+    from engine.clustering.selection import SelectionRule
+
+    SelectionRule.from_dict(value)
+
+
+MAX_K = 30
+MAX_SEED = 2**31 - 1  # numpy and scikit-learn take 0..2**32-1; resample b uses seed + 1 + b, so leave headroom
+_HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+SCHEMA = Section(None, {
+    "data": Section(DataSpec, {
+        "paths": Names(example='["sales.csv"]'),
+        "unit": OneOf(UNITS),
+        "roles": Mapping(OneOf(ROLE_NAMES), Text(nullable=True), what="key"),
+        "exclude_sheets": Names(example='["Notes"]'),
+        "as_of": Day(),
+        "returns": OneOf(("net", "exclude")),
+        "duplicates": OneOf(DUPLICATES),
+        "min_units": Whole(3, 10**9),
+        "max_rows": Whole(1, 10**9),
+        "max_workbook_mb": Whole(1, 100_000),
+        "max_columns": Whole(2, 5_000),
+    }),
+    "features": Section(FeatureSpec, {"scaling": OneOf(SCALINGS)}),
+    "clustering": Section(ClusteringSpec, {
+        "algorithms": Names(item=OneOf(_algorithms), at_least=1, example='["kmeans", "gmm"]'),
+        "k_range": Range(2, MAX_K),
+        "seed": Whole(0, MAX_SEED),
+        "params": Mapping(OneOf(_algorithms), Delegate(_params, keyed=True)),
+        "choice": Section(None, {"algorithm": OneOf(_algorithms), "k": Whole(2, 1_000, nullable=True)},
+                          required=("algorithm",), example='{"algorithm": "kmeans", "k": 4}'),
+        "stability_resamples": Whole(0, 200),
+        "selection": Delegate(_selection),
+    }),
+    "labels": Mapping(Text(pattern=re.compile(r"^-?\d+$"), hint='the cluster number, e.g. "0"'),
+                      Section(LabelSpec, {}), what="key"),
+    "report": Section(ReportSpec, {
+        "date": Day(),
+        "page_size": OneOf(PAGE_SIZES),
+        "accent": Text(pattern=_HEX, hint='a colour such as "#1f4e79"'),
+        "sections": Names(nullable=True, item=OneOf(_sections), example='["summary"]'),
+        "projection": OneOf(("pca", "tsne", "umap")),
+        "detail": OneOf(DETAILS),
+    }),
+})
+
+
 @dataclass
 class Project:
     data: DataSpec = field(default_factory=DataSpec)
@@ -142,7 +215,7 @@ class Project:
     def from_dict(cls, d: dict | None) -> Project:
         d = d or {}
         _expect(d, dict, "project file")
-        _unknown(d, {"data", "features", "clustering", "labels", "report"}, "project file")
+        schema.raise_problems(schema.check(d, SCHEMA))  # every problem at once, before anything is built
         data = _build(DataSpec, d.get("data", {}), "data")
         features = _build(FeatureSpec, d.get("features", {}), "features")
         clustering = _build(ClusteringSpec, d.get("clustering", {}), "clustering")
@@ -151,15 +224,9 @@ class Project:
         _expect(labels_raw, dict, "labels")
         labels = {}
         for key, value in labels_raw.items():
-            try:
-                cid = int(key)
-            except (TypeError, ValueError):
-                raise InputError(
-                    f"labels key {key!r} is not a cluster id; use the cluster number, e.g. \"0\"."
-                ) from None
-            labels[cid] = _build(LabelSpec, value, f"labels.{key}")
+            labels[int(key)] = _build(LabelSpec, value, f"labels.{key}")
         project = cls(data, features, clustering, labels, report)
-        project.validate()
+        project.clustering.k_range = tuple(project.clustering.k_range)
         return project
 
     @classmethod
@@ -184,58 +251,9 @@ class Project:
 
     # ---- validation ----------------------------------------------------
     def validate(self) -> None:
-        _choice(self.data.unit, UNITS, "data.unit")
-        _choice(self.data.returns, ("net", "exclude"), "data.returns")
-        _choice(self.data.duplicates, DUPLICATES, "data.duplicates")
-        mu = self.data.min_units
-        if not isinstance(mu, int) or isinstance(mu, bool) or mu < 3:
-            raise InputError(f"data.min_units is {mu!r}; use a whole number of 3 or more.")
-        for role in self.data.roles:
-            _choice(role, ROLE_NAMES, "data.roles key")
-        _choice(self.features.scaling, SCALINGS, "features.scaling")
-        _choice(self.report.page_size, PAGE_SIZES, "report.page_size")
-        _choice(self.report.projection, ("pca", "tsne", "umap"), "report.projection")
-        _choice(self.report.detail, DETAILS, "report.detail")
-        kr = self.clustering.k_range
-        if (
-            not isinstance(kr, list | tuple)
-            or len(kr) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) for v in kr)
-            or kr[0] < 2
-            or kr[1] < kr[0]
-            or kr[1] > 30
-        ):
-            raise InputError(
-                f"clustering.k_range is {list(kr) if isinstance(kr, list | tuple) else kr!r}; "
-                "use two whole numbers [low, high] with 2 <= low <= high <= 30."
-            )
-        self.clustering.k_range = (int(kr[0]), int(kr[1]))
-        seed = self.clustering.seed
-        if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
-            raise InputError(f"clustering.seed is {seed!r}; use a whole number 0 or above.")
-        if not self.clustering.algorithms:
-            raise InputError("clustering.algorithms is empty; name at least one algorithm.")
-        from engine.clustering.algorithms import (
-            ALGORITHMS,  # local: the registry loads scikit-learn, which the app start skips
-        )
-
-        for name in self.clustering.algorithms:
-            _choice(name, tuple(ALGORITHMS), "clustering.algorithms entry")
-        for name in self.clustering.params:
-            _choice(name, tuple(ALGORITHMS), "clustering.params key")
-        ch = self.clustering.choice
-        if ch is not None:
-            if not isinstance(ch, dict) or "algorithm" not in ch:
-                raise InputError('clustering.choice must look like {"algorithm": "kmeans", "k": 4}.')
-            _choice(ch["algorithm"], tuple(ALGORITHMS), "clustering.choice.algorithm")
-            k = ch.get("k")
-            if k is not None and (not isinstance(k, int) or isinstance(k, bool) or k < 2):
-                raise InputError(f"clustering.choice.k is {k!r}; use a whole number of 2 or more.")
-        from engine.clustering.selection import SelectionRule
-
-        SelectionRule.from_dict(self.clustering.selection)
-        if not 0 <= self.clustering.stability_resamples <= 200:
-            raise InputError("clustering.stability_resamples must be between 0 and 200.")
+        """Check every value against :data:`SCHEMA`; every problem is one sentence of one InputError."""
+        schema.raise_problems(schema.check(self.to_dict(), SCHEMA))
+        self.clustering.k_range = (int(self.clustering.k_range[0]), int(self.clustering.k_range[1]))
 
     # ---- fingerprints (staleness) -------------------------------------
     def fingerprint(self, step: str) -> str:
@@ -285,36 +303,6 @@ def _expect(value, typ, where):
         raise InputError(f"{where} should be a JSON {'object' if typ is dict else typ.__name__}, not {type(value).__name__}.")
 
 
-def _unknown(d: dict, allowed: set[str], where: str) -> None:
-    extra = sorted(set(d) - allowed)
-    if extra:
-        raise InputError(f"{where} has unknown key {extra[0]!r}; allowed keys are {', '.join(sorted(allowed))}.")
-
-
-def _choice(value, allowed: tuple, where: str) -> None:
-    if value not in allowed:
-        raise InputError(f"{where} is {value!r}; allowed values are {', '.join(map(str, allowed))}.")
-
-
 def _build(cls, raw, where):
-    if raw is None:
-        raw = {}
-    _expect(raw, dict, where)
-    names = {f for f in cls.__dataclass_fields__}
-    _unknown(raw, names, where)
-    try:
-        obj = cls(**raw)
-    except TypeError as exc:  # pragma: no cover - guarded by _unknown
-        raise InputError(f"{where}: {exc}.") from None
-    for f, spec in cls.__dataclass_fields__.items():
-        v = getattr(obj, f)
-        if f in raw and v is not None and spec.type in ("str", "str | None") and not isinstance(v, str):
-            raise InputError(f"{where}.{f} is {v!r}; it should be text.")
-        if (
-            f in raw
-            and v is not None
-            and spec.type.startswith("list[str]")
-            and (not isinstance(v, list) or not all(isinstance(x, str) for x in v))
-        ):
-            raise InputError(f"{where}.{f} should be a list of names, e.g. [\"monetary\"].")
-    return obj
+    """The dataclass of a section already checked against SCHEMA (None: the defaults)."""
+    return cls(**(raw or {}))

@@ -20,7 +20,7 @@ upload_tab, sample_tab, project_tab = st.tabs(["Upload files", "Sample data", "O
 with upload_tab:
     files = st.file_uploader(
         "CSV, Excel or Parquet files", type=[x.lstrip(".") for x in uploads.DATA_SUFFIXES],
-        accept_multiple_files=True, key="data.uploader",
+        accept_multiple_files=True, key="data.uploader", help=uploads.limits_help(analysis.project.data),
     )
     if files:  # kept in the session so a page switch does not forget them
         st.session_state["data.uploads"] = [(f.name, f.getvalue()) for f in files]

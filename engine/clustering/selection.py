@@ -94,10 +94,11 @@ class SelectionRule:
             value = getattr(rule, key)
             if not _is_number(value) or not 0 <= value <= 1:
                 raise InputError(f"clustering.selection.{key} is {value!r}; use a number from 0 to 1.")
-        for key, low in (("min_size", 1), ("candidates", 1), ("resamples", 0), ("resample_size", 100)):
+        for key, low, high in (("min_size", 1, 10**9), ("candidates", 1, 50), ("resamples", 0, 200),
+                               ("resample_size", 100, 10**7)):
             value = getattr(rule, key)
-            if not isinstance(value, int) or isinstance(value, bool) or value < low:
-                raise InputError(f"clustering.selection.{key} is {value!r}; use a whole number of {low} or more.")
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise InputError(f"clustering.selection.{key} is {value!r}; use a whole number from {low:,} to {high:,}.")
         if rule.max_share <= rule.min_share:
             raise InputError("clustering.selection.max_share must be larger than min_share.")
         return rule

@@ -49,6 +49,7 @@ from engine.loading.joins import (
     product_attributes,
     take,
 )
+from engine.loading.limits import ReadLimits
 from engine.loading.quality import (
     NO_MONEY,
     OUTLIER_IQR_FACTOR,
@@ -77,7 +78,8 @@ DUPLICATES_OPTIONS = ("auto", "drop", "keep")  # identical lines: drop when ther
 
 
 def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str | int | None = None,
-                 returns: str = "net", duplicates: str = "auto", exclude_sheets=()) -> Dataset:
+                 returns: str = "net", duplicates: str = "auto", exclude_sheets=(),
+                 limits: ReadLimits | None = None) -> Dataset:
     """Read, recognise, join and clean the analyst's files.
 
     Parameters
@@ -98,6 +100,8 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
         customer cannot be listed twice).
     exclude_sheets : list of str
         Workbook sheets not to read (each must name a sheet of a workbook given).
+    limits : ReadLimits, optional
+        Rows, columns and workbook size read (default: the project file's defaults).
 
     Workbook sheets that were not read (empty, excluded, or beside a pinned
     sheet) are listed at the end of the data-quality findings.
@@ -108,7 +112,7 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
         raise InputError(f"duplicates is {duplicates!r}; allowed values are {', '.join(DUPLICATES_OPTIONS)}.",
                          field="data.duplicates")
     sheet_notes: list[str] = []
-    tables = load_tables(expand_paths(paths), roles or {}, sheet, exclude_sheets, sheet_notes)
+    tables = load_tables(expand_paths(paths), roles or {}, sheet, exclude_sheets, sheet_notes, limits)
     data = _dataset(tables, returns, duplicates)
     data.quality.findings.extend(sheet_notes)
     return data

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from engine.errors import InputError
+from engine.loading.limits import ReadLimits, check_rows, check_workbook_size
 from engine.loading.sniff import check_duplicate_names, id_text_columns, looks_like_data
 
 ALL_SHEETS = "*"  # sheet=ALL_SHEETS (or None) reads every non-empty sheet of a workbook
@@ -22,13 +23,16 @@ _GRID_ROWS = 50  # rows sampled to find the header row and the id columns
 _ZERO_FORMAT = re.compile(r"^0{2,}$")  # an Excel number format such as "00000" that pads with zeros
 
 
-def read_excel(path: Path, sheet: str | int | None, exclude: set[str], notes: list[str]) -> list[tuple[str, pd.DataFrame]]:
+def read_excel(path: Path, sheet: str | int | None, exclude: set[str], notes: list[str],
+               limits: ReadLimits | None = None) -> list[tuple[str, pd.DataFrame]]:
+    limits = limits or ReadLimits()
+    check_workbook_size(path, limits)  # before any XML is parsed: a zip bomb costs nothing
     try:
         book = pd.ExcelFile(path, engine="openpyxl")
     except Exception as exc:  # openpyxl raises zip, XML and key errors for non-workbooks
         raise _unreadable_book(path, exc) from None
     with book:
-        return _read_sheets(book, path, sheet, exclude, notes)
+        return _read_sheets(book, path, sheet, exclude, notes, limits)
 
 
 def workbook_sheets(path: str | Path) -> list[str]:
@@ -51,7 +55,7 @@ def _unreadable_book(path: Path, exc: Exception) -> InputError:
 
 
 def _read_sheets(book: pd.ExcelFile, path: Path, sheet: str | int | None, exclude: set[str],
-                 notes: list[str]) -> list[tuple[str, pd.DataFrame]]:
+                 notes: list[str], limits: ReadLimits) -> list[tuple[str, pd.DataFrame]]:
     names = [str(n) for n in book.sheet_names]
     pinned = sheet is not None and sheet != ALL_SHEETS
     if not pinned:
@@ -64,7 +68,7 @@ def _read_sheets(book: pd.ExcelFile, path: Path, sheet: str | int | None, exclud
         raise InputError(f"{path} has no sheet {sheet!r}; its sheets are {', '.join(names)}.", field=str(path))
     tables, empty = [], []
     for name in wanted:
-        frame = _parse_sheet(book, name, path)
+        frame = _parse_sheet(book, name, path, limits)
         if frame is not None:
             tables.append((f"{path.name}: {name}", frame))
         elif pinned:
@@ -89,7 +93,7 @@ def _sheet_list(names: list[str]) -> str:
     return ("sheet " if len(names) == 1 else "sheets ") + ", ".join(repr(n) for n in names)
 
 
-def _parse_sheet(book: pd.ExcelFile, sheet: str, path: Path) -> pd.DataFrame | None:
+def _parse_sheet(book: pd.ExcelFile, sheet: str, path: Path, limits: ReadLimits) -> pd.DataFrame | None:
     try:
         grid = pd.read_excel(book, sheet_name=sheet, header=None, nrows=_GRID_ROWS).dropna(how="all").dropna(axis=1, how="all")
         if grid.empty:
@@ -102,7 +106,9 @@ def _parse_sheet(book: pd.ExcelFile, sheet: str, path: Path) -> pd.DataFrame | N
         found = id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
         as_text = {int(grid.columns[i]): str for i in found}  # grid positions -> sheet columns
         frame = pd.read_excel(book, sheet_name=sheet, header=None if headerless else top,
-                              skiprows=top if headerless else None, dtype=as_text or None)
+                              skiprows=top if headerless else None, dtype=as_text or None,
+                              nrows=limits.max_rows + 1)
+        check_rows(path, len(frame), limits, f"Sheet {sheet!r} of {path}")
     except InputError:
         raise
     except Exception as exc:

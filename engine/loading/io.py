@@ -23,6 +23,7 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.loading.excel import read_excel
+from engine.loading.limits import ReadLimits, cap_columns, check_rows, parquet_columns
 from engine.loading.parsing import to_numbers
 from engine.loading.sniff import (
     check_duplicate_names,
@@ -83,7 +84,7 @@ def expand_paths(paths: str | Path | Iterable[str | Path]) -> list[Path]:
 
 
 def read_table(path: str | Path, sheet: str | int | None = None, exclude: Iterable[str] = (),
-               notes: list[str] | None = None) -> list[tuple[str, pd.DataFrame]]:
+               notes: list[str] | None = None, limits: ReadLimits | None = None) -> list[tuple[str, pd.DataFrame]]:
     """Read one file into ``[(name, frame)]``.
 
     CSV and Parquet give one table named after the file; a workbook gives every
@@ -91,7 +92,9 @@ def read_table(path: str | Path, sheet: str | int | None = None, exclude: Iterab
     position), each named ``book.xlsx: Sheet``. Sheets not read (empty,
     excluded, or beside a pinned one) are said in ``notes``, never skipped
     silently. ``frame.attrs`` carries ``sheet`` and ``headerless`` so the
-    loader can explain what it did.
+    loader can explain what it did. ``limits`` (:mod:`engine.loading.limits`):
+    rows, columns and a workbook's unpacked size; over a limit, one sentence
+    (columns: the first ones are kept, with a note).
     """
     path = Path(path)
     if not path.exists():
@@ -105,16 +108,17 @@ def read_table(path: str | Path, sheet: str | int | None = None, exclude: Iterab
     if path.stat().st_size == 0:
         raise InputError(f"{path} is empty; export the table again with its rows.", field=str(path))
     notes = notes if notes is not None else []
+    limits = limits or ReadLimits()
     if suffix in EXCEL_SUFFIXES:
-        tables = read_excel(path, sheet, set(exclude), notes)
+        tables = read_excel(path, sheet, set(exclude), notes, limits)
     elif suffix in PARQUET_SUFFIXES:
-        tables = [(path.name, _read_parquet(path))]
+        tables = [(path.name, _read_parquet(path, limits, notes))]
     else:
-        tables = [(path.name, _read_csv(path))]
+        tables = [(path.name, _read_csv(path, limits))]
     tidy = []
     for name, frame in tables:
         try:
-            tidy.append((name, _tidy(frame, path, name)))
+            tidy.append((name, cap_columns(_tidy(frame, path, name), name, limits, notes)))
         except InputError:
             if len(tables) == 1:
                 raise
@@ -127,7 +131,7 @@ def read_table(path: str | Path, sheet: str | int | None = None, exclude: Iterab
 # ---- CSV -------------------------------------------------------------------
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
     with path.open("rb") as handle:
         head = handle.read(_SAMPLE_BYTES)
         complete = not handle.read(1)
@@ -147,7 +151,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
     as_text = id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
     options = dict(sep=delimiter, header=None if headerless else 0, decimal=decimal,
                    low_memory=False, skipinitialspace=True, index_col=False,
-                   dtype=dict.fromkeys(as_text, str) or None)
+                   dtype=dict.fromkeys(as_text, str) or None, nrows=limits.max_rows + 1)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)  # "loss of data": more fields than names
@@ -165,6 +169,7 @@ def _read_csv(path: Path) -> pd.DataFrame:
             f"{delimiter_name(delimiter)}-separated fields.",
             field=str(path),
         ) from None
+    check_rows(path, len(frame), limits)
     if headerless:
         frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
     if decimal == ",":  # "1.234,50" stays text in pandas (a thousands option would also eat "15.03.2024")
@@ -208,9 +213,10 @@ def _sniff_encoding(head: bytes, path: Path) -> str:
 # ---- Parquet -----------------------------------------------------------
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _read_parquet(path: Path, limits: ReadLimits, notes: list[str]) -> pd.DataFrame:
+    columns = parquet_columns(path, limits, notes)  # the row limit first; nested columns left out
     try:
-        frame = pd.read_parquet(path)
+        frame = pd.read_parquet(path, columns=columns)
     except Exception as exc:  # pyarrow raises ArrowInvalid / OSError for non-Parquet bytes
         raise InputError(f"{path} is not a readable Parquet file ({exc.__class__.__name__}); "
                          "write it again or export it as CSV.", field=str(path)) from None

@@ -18,6 +18,7 @@ from engine.errors import InputError
 from engine.loading.canonical import Table
 from engine.loading.excel import workbook_sheets
 from engine.loading.io import EXCEL_SUFFIXES, expand_paths, read_table
+from engine.loading.limits import ReadLimits
 from engine.loading.roles import (
     ROLES,
     classify_with_reason,
@@ -30,15 +31,18 @@ from engine.results import TableInfo
 
 
 def load_tables(files, overrides: dict[str, str | None], sheet, exclude_sheets=(),
-                notes: list[str] | None = None) -> list[Table]:
-    """Every table of every file (each workbook sheet its own), roles recognised; ``notes`` gets unread sheets."""
+                notes: list[str] | None = None, limits: ReadLimits | None = None) -> list[Table]:
+    """Every table of every file (each workbook sheet its own), roles recognised; ``notes`` gets unread sheets.
+
+    ``limits``: rows, columns and workbook size read (:mod:`engine.loading.limits`); notes say what was left out.
+    """
     for role in overrides:
         if role not in ROLES:
             raise InputError(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", field=role)
     exclude = check_exclusions(files, sheet, exclude_sheets)
-    tables = []
+    tables, file_notes = [], notes if notes is not None else []  # (``notes`` is reused per table below)
     for path in files:
-        for name, frame in read_table(path, sheet=sheet, exclude=exclude, notes=notes):
+        for name, frame in read_table(path, sheet=sheet, exclude=exclude, notes=file_notes, limits=limits):
             columns = [str(c) for c in frame.columns]
             local = {r: c for r, c in overrides.items() if not c or find_column(columns, c)}
             roles = detect_roles(frame, local)

@@ -39,6 +39,8 @@ _URL = re.compile(r"url\(\s*['\"]?([^'\")]*)['\"]?\s*\)", re.IGNORECASE)
 HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 DEFAULT_ACCENT = "#1f4e79"
 MAX_LOGO_BYTES = 1024 * 1024
+MAX_LOGO_PIXELS = 20_000_000  # a PNG or JPEG logo: at most 20 megapixels ...
+MAX_LOGO_SIDE = 10_000  # ... and this many pixels a side
 MAX_VECTOR_MARKS = 300  # charts embedding more data rows than this are drawn as a raster image
 MAX_VECTOR_ELEMENTS = 400  # the same limit counted in SVG elements, for SVG that comes without a spec
 RASTER_SCALE = 2  # raster pixels per CSS px: ~190 dpi on paper
@@ -309,9 +311,29 @@ def logo_data_uri(path: str | Path) -> str:
     kind = _logo_kind(data)
     if kind is None:
         raise InputError(f"The logo {p.name} is not a PNG, JPEG or SVG image; save it in one of those formats.", "report.logo")
+    if kind != "image/svg+xml":
+        _check_logo_pixels(data, kind, p.name)
     if kind == "image/svg+xml":
         try:
             data = sanitize_svg(data.decode("utf-8"), "logo-").encode("utf-8")
         except (UnicodeDecodeError, ValueError) as exc:
             raise InputError(f"The logo {p.name} is not a valid SVG ({exc}); export it again or use a PNG.", "report.logo") from None
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
+
+
+
+def _check_logo_pixels(data: bytes, kind: str, name: str) -> None:
+    """Refuse a PNG or JPEG logo over MAX_LOGO_PIXELS or MAX_LOGO_SIDE, from its header (a small file can declare
+    a 30,000 x 30,000 image, which the renderer would drop silently or spend minutes on)."""
+    from PIL import JpegImagePlugin, PngImagePlugin
+
+    opener = PngImagePlugin.PngImageFile if kind == "image/png" else JpegImagePlugin.JpegImageFile
+    try:
+        with opener(io.BytesIO(data)) as image:  # the header only: no pixels decoded
+            width, height = image.size
+    except Exception:  # noqa: BLE001 - a damaged header: the renderer could not draw it either
+        raise InputError(f"The logo {name} is not a readable image; save it again as PNG or JPEG.", "report.logo") from None
+    if width * height > MAX_LOGO_PIXELS or max(width, height) > MAX_LOGO_SIDE:
+        raise InputError(f"The logo {name} is {width:,} x {height:,} pixels; use an image of at most "
+                         f"{MAX_LOGO_SIDE:,} pixels a side and {MAX_LOGO_PIXELS // 1_000_000} megapixels "
+                         "(a logo prints sharp at about 1,000 pixels wide).", "report.logo")

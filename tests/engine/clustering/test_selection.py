@@ -241,7 +241,9 @@ def test_k_at_the_edge_of_the_range_is_flagged():
 @pytest.mark.parametrize(("raw", "message"), [
     ({"rank_by": "inertia"}, "clustering.selection.rank_by is 'inertia'; allowed values are consensus, "),
     ({"max_share": 1.5}, "clustering.selection.max_share is 1.5; use a number from 0 to 1."),
-    ({"min_size": 0}, "clustering.selection.min_size is 0; use a whole number of 1 or more."),
+    ({"min_size": 0}, "clustering.selection.min_size is 0; use a whole number from 1 to 1,000,000,000."),
+    ({"resamples": 10**6}, "clustering.selection.resamples is 1000000; use a whole number from 0 to 200."),
+    ({"candidates": "6"}, "clustering.selection.candidates is '6'; use a whole number from 1 to 50."),
     ({"threshold": 2}, "clustering.selection has unknown key 'threshold'; allowed keys are rank_by, "),
     ({"max_share": 0.2, "min_share": 0.3}, "clustering.selection.max_share must be larger than min_share."),
 ])

@@ -143,7 +143,7 @@ def test_png_jpeg_and_svg_logos_become_data_uris(tmp_path):
     png.write_bytes(_png())
     assert logo_data_uri(png) == "data:image/png;base64," + base64.b64encode(_png()).decode()
     jpeg = tmp_path / "logo.jpg"
-    jpeg.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 20)
+    jpeg.write_bytes(_jpeg(40, 20))
     assert logo_data_uri(jpeg).startswith("data:image/jpeg;base64,")
     svg = tmp_path / "logo.svg"
     svg.write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>x()</script>'
@@ -216,3 +216,57 @@ def test_output_is_plain_svg_whatever_other_libraries_registered(monkeypatch):
 def test_an_svg_written_without_xmlns_is_accepted_and_gets_one():
     clean = sanitize_svg('<svg width="10" height="10"><rect width="1" height="1"/><script>x()</script></svg>', "s-")
     assert clean == '<svg width="10" height="10" xmlns="http://www.w3.org/2000/svg"><rect width="1" height="1" /></svg>'
+
+
+def _jpeg(width: int, height: int) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (width, height), (31, 78, 121)).save(out, "JPEG")
+    return out.getvalue()
+
+
+def _huge_png(width: int, height: int) -> bytes:
+    """A valid 1-bit PNG of ``width`` x ``height`` white pixels: a few hundred KB for 30,000 x 30,000."""
+    row = b"\x00" + b"\xff" * ((width + 7) // 8)
+    packer = zlib.compressobj(1)
+    body = b"".join(packer.compress(row * 1000) for _ in range(height // 1000)) + packer.flush()
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + chunk(b"IDAT", body) + chunk(b"IEND", b""))
+
+
+def test_a_logo_with_too_many_pixels_is_refused_from_its_header(tmp_path):
+    png = tmp_path / "huge.png"
+    png.write_bytes(_huge_png(30_000, 30_000))
+    assert png.stat().st_size < MAX_LOGO_BYTES  # passes the file-size check
+    with pytest.raises(InputError) as info:
+        logo_data_uri(png)
+    assert str(info.value) == ("The logo huge.png is 30,000 x 30,000 pixels; use an image of at most 10,000 pixels a "
+                               "side and 20 megapixels (a logo prints sharp at about 1,000 pixels wide).")
+    assert info.value.field == "report.logo"
+    wide = tmp_path / "wide.png"
+    wide.write_bytes(_huge_png(12_000, 1_000))  # 12 megapixels but 12,000 pixels wide
+    with pytest.raises(InputError, match="wide.png is 12,000 x 1,000 pixels"):
+        logo_data_uri(wide)
+    banner = tmp_path / "banner.png"
+    banner.write_bytes(_huge_png(4_000, 1_000))  # within both limits
+    assert logo_data_uri(banner).startswith("data:image/png;base64,")
+
+
+def test_a_jpeg_logo_is_measured_from_its_frame_header(tmp_path):
+    data = bytearray(_jpeg(16, 8))
+    at = data.find(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    struct.pack_into(">HH", data, at + 5, 20_000, 20_000)
+    path = tmp_path / "big.jpg"
+    path.write_bytes(bytes(data))
+    with pytest.raises(InputError, match="big.jpg is 20,000 x 20,000 pixels"):
+        logo_data_uri(path)
+    path.write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 20)  # a JPEG signature and nothing readable after it
+    with pytest.raises(InputError, match="The logo big.jpg is not a readable image; save it again as PNG or JPEG."):
+        logo_data_uri(path)
