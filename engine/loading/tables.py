@@ -40,7 +40,7 @@ def load_tables(files, overrides: dict[str, str | None], sheet, exclude_sheets=(
         if role not in ROLES:
             raise InputError(f"Unknown role {role!r}; roles are {', '.join(ROLES)}.", field=role)
     exclude = check_exclusions(files, sheet, exclude_sheets)
-    tables, file_notes = [], notes if notes is not None else []  # (``notes`` is reused per table below)
+    tables, file_notes = [], notes if notes is not None else []
     for path in files:
         for name, frame in read_table(path, sheet=sheet, exclude=exclude, notes=file_notes, limits=limits):
             columns = [str(c) for c in frame.columns]
