@@ -105,7 +105,7 @@ def check_outputs(files: dict[str, str | Path | None], inputs: list[tuple[str, s
                                  "so choose another path.")
         for other, other_path in outputs[:i]:
             if _same_file(path, other_path):
-                raise InputError(f"{other} and {flag} both name {path}; give each output its own path.")
+                raise InputError(f"{other} and {flag} name the same file ({path}); give each output its own path.")
     for flag, path in outputs:
         if flag in (folders or {}):
             _check_folder(flag, path)
