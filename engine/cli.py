@@ -48,21 +48,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    if not os.environ.get("SEGMENTATION_DEBUG"):  # last line of defence: no library warning (numpy overflow, ...)
-        warnings.simplefilter("ignore")  # reaches the user's terminal; the data's problems are in the report
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse already printed one usage line
         return int(exc.code or 0)
-    return run_guarded(lambda: _inspect(args) if args.command == "inspect" else _build(args))
+    with warnings.catch_warnings():
+        if not os.environ.get("SEGMENTATION_DEBUG"):  # last line of defence: no library warning (numpy overflow,
+            warnings.simplefilter("ignore")  # ...) reaches the user's terminal; the data's problems are in the report
+        return run_guarded(lambda: _inspect(args) if args.command == "inspect" else _build(args))
 
 
 def run_guarded(work) -> int:
     """Run ``work`` the way every command runs: its exit code, or one line on stderr and 2 (bad input),
     130 (interrupted) or 1 (a bug)."""
     try:
-        return work()
+        code = work()
+        sys.stdout.flush()  # here, where a closed pipe can be caught (`inspect ... | head -1`)
+        return code
+    except BrokenPipeError:  # the reader stopped reading: stop quietly, like any command in a pipeline
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 141  # 128 + SIGPIPE, what a shell reports for a command ended by a closed pipe
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -104,6 +110,7 @@ def _inspect(args) -> int:
 def _build(args) -> int:
     from engine.analysis.runner import run_project
     from engine.project import demo_project, resolved_project
+    from engine.project_paths import write_output
     from engine.report import exports, render
     from engine.report.worker import RenderPool
 
@@ -128,11 +135,7 @@ def _build(args) -> int:
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
         raise InputError(f"--out {args.out} should name a .pdf file.")
-    _check_writable(out)
-    if args.charts:
-        from engine.report.deck import check_charts_folder
-
-        check_charts_folder(args.charts)  # before the analysis: a bad path costs no waiting
+    _check_outputs(args, project)  # before the analysis: a bad path costs no waiting
 
     show_progress = not args.quiet and (args.progress or sys.stderr.isatty())
 
@@ -149,13 +152,13 @@ def _build(args) -> int:
         result.timings_s["sections"] = round(time.perf_counter() - t0, 3)
         html, pdf = pool.report(context)
         result.timings_s.update(pool.timings)
-    out.write_bytes(pdf)
+    write_output(out, pdf)
     if args.html:
-        Path(args.html).write_text(html, encoding="utf-8")
+        write_output(args.html, html)
     if args.assignments:
-        Path(args.assignments).write_text(exports.assignments_csv(result), encoding="utf-8")
+        write_output(args.assignments, exports.assignments_csv(result))
     if args.profiles:
-        Path(args.profiles).write_text(exports.profiles_csv(result), encoding="utf-8")
+        write_output(args.profiles, exports.profiles_csv(result))
     if args.charts:
         from engine.report.deck import name_charts, write_charts
 
@@ -165,9 +168,9 @@ def _build(args) -> int:
             print(f"Wrote {len(written)} chart files to {args.charts}.", file=sys.stderr)
     if args.export_project:
         exported = resolved_project(project, result.features.names)
-        Path(args.export_project).write_text(exported.to_json(), encoding="utf-8")
+        write_output(args.export_project, exported.to_json())
     if args.summary:
-        Path(args.summary).write_text(json.dumps(exports.summary_dict(result), indent=2), encoding="utf-8")
+        write_output(args.summary, json.dumps(exports.summary_dict(result), indent=2))
     if not args.quiet:
         c = result.chosen
         print(
@@ -178,7 +181,16 @@ def _build(args) -> int:
     return 0
 
 
-def _check_writable(path: Path) -> None:
-    parent = path.parent if str(path.parent) else Path(".")
-    if not parent.exists():
-        raise InputError(f"The folder {parent} for {path.name} does not exist; create it or choose another path.")
+def _check_outputs(args, project) -> None:
+    """Every output is writable, none is an input or another output, and the logo is a usable image."""
+    from engine.project_paths import check_outputs, input_files
+    from engine.report.assets import logo_data_uri
+
+    inputs = [("the data file", f) for f in input_files(project.data.paths)]
+    inputs += [("the project file", args.project)] if args.project else []
+    inputs += [("the logo", project.report.logo)] if project.report.logo else []
+    files = {"--out": args.out, "--html": args.html, "--summary": args.summary, "--assignments": args.assignments,
+             "--profiles": args.profiles, "--export-project": args.export_project}
+    check_outputs(files, inputs, {"--charts": args.charts})
+    if project.report.logo:
+        logo_data_uri(project.report.logo)

@@ -247,6 +247,9 @@ class Project:
             raw = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(f"{where} is not valid JSON (line {exc.lineno}: {exc.msg}); {fix}.") from None
+        if not isinstance(raw, dict):  # `null`, a list or a number is not an empty project
+            kind = {type(None): "null", list: "a list", str: "a string", bool: "true/false"}.get(type(raw), "a number")
+            raise InputError(f"{where} holds {kind}, not a JSON object like {{\"data\": {{...}}}}; {fix}.")
         return cls.from_dict(raw)
 
     # ---- validation ----------------------------------------------------

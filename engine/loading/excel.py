@@ -16,6 +16,7 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.loading.limits import ReadLimits, check_rows, check_workbook_size
+from engine.loading.roles import ROLES
 from engine.loading.sniff import check_duplicate_names, id_text_columns, looks_like_data
 
 ALL_SHEETS = "*"  # sheet=ALL_SHEETS (or None) reads every non-empty sheet of a workbook
@@ -101,6 +102,11 @@ def _parse_sheet(book: pd.ExcelFile, sheet: str, path: Path, limits: ReadLimits)
         top = int(grid.index[0])  # first non-empty row: header or first data row
         rows = [["" if pd.isna(v) else str(v).strip() for v in row] for row in grid.itertuples(index=False)]
         headerless = looks_like_data(rows[0], rows[1:])
+        if not headerless and _two_row_header(rows):
+            raise InputError(
+                f"Sheet {sheet!r} of {path} has a two-row header: row {top + 1} has merged or blank cells above the "
+                f"column names in row {top + 2}; delete row {top + 1} so one row names the columns, then load it again.",
+                field=str(path))
         if not headerless:
             check_duplicate_names([v for v in rows[0] if v], path, f"Sheet {sheet!r} of {path}")
         found = id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
@@ -120,6 +126,13 @@ def _parse_sheet(book: pd.ExcelFile, sheet: str, path: Path, limits: ReadLimits)
         frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
     frame.attrs.update(sheet=sheet, headerless=headerless)
     return frame
+
+
+def _two_row_header(rows: list[list[str]]) -> bool:
+    """Group titles over merged cells (a row with gaps) above a full row of known column names."""
+    if len(rows) < 3 or all(rows[0]) or not all(rows[1]) or looks_like_data(rows[1], rows[2:]):
+        return False
+    return any(role.name_score(value) == 2 for value in rows[1] for role in ROLES.values())
 
 
 def _pad_zero_formatted(book: pd.ExcelFile, sheet: str, frame: pd.DataFrame, first_data_row: int) -> None:

@@ -298,7 +298,13 @@ def logo_data_uri(path: str | Path) -> str:
 
     SVG logos are sanitised like charts, so a logo cannot make the renderer fetch anything.
     """
+    if re.match(r"[a-z][a-z0-9+.-]*://|data:", str(path), re.IGNORECASE) and not Path(path).exists():
+        raise InputError(f"The logo {path} is an address, not a file; logos must be local PNG, JPEG or SVG files "
+                         "(the report never fetches anything), so save the image and give its path.", "report.logo")
     p = Path(path)
+    if p.is_dir():
+        raise InputError(f"The logo {p} is a folder, not an image file; give the path of a PNG, JPEG or SVG file.",
+                         "report.logo")
     if not p.is_file():
         raise InputError(f"The logo file {p} does not exist; check report.logo or upload the image again.", "report.logo")
     size = p.stat().st_size

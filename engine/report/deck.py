@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import InputError
+from engine.project_paths import write_output
 from engine.report.assets import ChartImage
 
 PNG_PPI = 216  # pixels per inch in the PNG (vl-convert draws 72 px per inch at scale 1: 3x, print quality)
@@ -113,7 +114,7 @@ def write_charts(charts: list[DeckChart], folder: str | Path) -> list[Path]:
     paths = []
     for name, data in chart_files(charts):
         path = folder / name
-        path.write_bytes(data)
+        write_output(path, data)
         paths.append(path)
     return paths
 

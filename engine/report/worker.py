@@ -14,6 +14,9 @@ as the report's sections ask for them, drawn in both processes at once while
 this one goes on building the sections, and collected before the first
 worker lays out the PDF.
 
+Workers run in their own process group and ignore SIGINT: Ctrl-C in a terminal
+interrupts the build alone, which stops its workers (no traceback from them).
+
 Protocol: pickled ``(operation, payload)`` requests on the worker's stdin and
 pickled ``(ok, value)`` answers on its stdout, in request order; a reader
 thread takes requests in as they come, so sending one never waits for the
@@ -35,6 +38,7 @@ from __future__ import annotations
 import os
 import pickle
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -72,6 +76,7 @@ class RenderWorker:
                     [sys.executable, "-m", "engine.report.worker", *(["--charts-only"] if charts_only else [])],
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                     env=env, cwd=ROOT,
+                    process_group=0,  # Ctrl-C in a terminal reaches the build, which stops its workers itself
                 )
             except OSError:
                 self._proc = None
@@ -329,6 +334,7 @@ def _warm_up(charts_only: bool) -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # interrupting is the build's business: it closes or kills us
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not corrupt the answers
     _warm_up(charts_only="--charts-only" in sys.argv[1:])
