@@ -233,11 +233,15 @@ class Project:
     def load(cls, path: str | Path) -> Project:
         p = Path(path)
         try:
-            text = p.read_text(encoding="utf-8")
+            text = p.read_text(encoding="utf-8-sig")  # a byte-order mark (Windows editors) is not content
         except FileNotFoundError:
             raise InputError(f"Project file {p} does not exist; check the path.") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise InputError(f"Project file {p} cannot be read ({exc.__class__.__name__}).") from None
+        except IsADirectoryError:
+            raise InputError(f"Project file {p} is a folder; give the path of the project's .json file.") from None
+        except UnicodeDecodeError:
+            raise InputError(f"Project file {p} is not UTF-8 text; save it as UTF-8 JSON.") from None
+        except OSError as exc:
+            raise InputError(f"Project file {p} cannot be read ({exc.strerror or 'no access'}).") from None
         return cls.from_json(text, f"Project file {p}", "fix it or start without --project")
 
     @classmethod

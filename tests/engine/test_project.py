@@ -92,3 +92,16 @@ def test_fingerprints_mark_downstream_steps_only():
     p2.report.client = "Other"
     assert p2.fingerprint("clustering") == before["clustering"]
     assert p2.fingerprint("report") != before["report"]
+
+
+def test_load_accepts_a_byte_order_mark_and_names_other_unreadable_files(tmp_path):
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + b'{"clustering": {"seed": 7}}')
+    assert Project.load(bom).clustering.seed == 7
+    latin = tmp_path / "latin.json"
+    latin.write_bytes('{"report": {"client": "Caf\xe9"}}'.encode("latin-1"))
+    with pytest.raises(InputError, match="is not UTF-8 text; save it as UTF-8") as err:
+        Project.load(latin)
+    assert "Error" not in str(err.value)
+    with pytest.raises(InputError, match="is a folder"):
+        Project.load(tmp_path)
