@@ -88,6 +88,7 @@ class QualitySummary:
     duplicate_rows: int = 0  # identical rows removed
     identical_rows_kept: int = 0  # identical rows kept: no order id to tell a repeat purchase from a double export
     unparseable_dates: dict[str, int] = field(default_factory=dict)  # column -> count
+    future_dates: int = 0  # transaction rows dated after the build day, removed
     non_positive_prices: int = 0
     outliers: int = 0  # extreme values (customers or rows, see outlier_rule)
     outlier_rule: str = ""

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from engine.loading.dates import looks_like_numeric_dates
 from engine.loading.parsing import parse_dates, sample_values, to_numbers
 
 
@@ -54,6 +55,17 @@ def looks_like_date(series: pd.Series, min_share: float = 0.5) -> bool:
     if sample.empty or datelike.mean() < min_share:
         return False
     return parse_dates(sample).values.notna().mean() >= min_share
+
+
+def looks_like_named_date(series: pd.Series) -> bool:
+    """What confirms a column named like a date: :func:`looks_like_date`, or numbers nearly all of which are
+    Excel day numbers or Unix seconds/milliseconds (ranges in :data:`engine.loading.dates.NUMERIC_DATES`)."""
+    if looks_like_date(series):
+        return True
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        return False
+    numbers = _numbers_spread(series)
+    return not numbers.empty and looks_like_numeric_dates(numbers)
 
 
 def looks_like_number(series: pd.Series, min_share: float = 0.5) -> bool:

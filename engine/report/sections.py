@@ -215,7 +215,8 @@ def build_appendix(ctx: ReportContext) -> dict:
         ("Duplicate rows", integer(q.duplicate_rows)),
         ("Rows with non-positive prices", integer(q.non_positive_prices)),
         ("Outliers", f"{integer(q.outliers)} ({q.outlier_rule})" if q.outlier_rule else integer(q.outliers)),
-    ] + [(f"Unparseable dates in {col}", integer(n)) for col, n in sorted(q.unparseable_dates.items())]
+    ] + [(f"Unparseable dates in {col}", integer(n)) for col, n in sorted(q.unparseable_dates.items())] + (
+        [("Rows dated after the build day", integer(q.future_dates))] if q.future_dates else [])
     return {
         "stability": stability,
         "warnings": [{"name": ctx.cluster_name(w.cluster), "message": w.message, "suppressed": w.suppressed}
