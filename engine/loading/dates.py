@@ -28,6 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 # kind -> (lowest, highest) plausible value, how to convert it (pandas unit, origin)
 NUMERIC_DATES: dict[str, tuple[float, float, str, str]] = {
@@ -39,7 +41,8 @@ NUMERIC_DATES: dict[str, tuple[float, float, str, str]] = {
 _MIN_SHARE = 0.95  # of a named date column's numbers that must fit its kind's range
 
 # a UTC offset (or Z/UTC/GMT) after a clock time: "23:30:00+02:00", "23:30 -0500", "23:30:00.123Z"
-_OFFSET = r"^(.*\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?)\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+_OFFSET = r"\s*(?:Z|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$"
+_HAS_OFFSET = r"\d:\d{2}(?::\d{2}(?:[.,]\d+)?)?" + _OFFSET
 # the two leading numeric fields of "03/04/2024", "3.4.24", "03-04-2024 10:00"
 _FIELDS = r"^(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}(?!\d)"
 
@@ -48,10 +51,17 @@ def wall_time(values: pd.Series) -> pd.Series:
     """Dates and date text with their time zone dropped, keeping the local clock time written in them."""
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
-    has_offset = values.str.contains(r"\d:\d{2}.*(?:[Zz]|UTC|GMT|[+-]\d{2}(?::?\d{2})?)$", regex=True)
-    if not has_offset.fillna(False).any():
+    text = _arrow_text(values)
+    offset = pc.match_substring_regex(text, _HAS_OFFSET)
+    if not pc.any(offset).as_py():
         return values
-    return values.str.replace(_OFFSET, r"\1", regex=True)
+    stripped = pc.if_else(offset, pc.replace_substring_regex(text, _OFFSET, ""), text)
+    return pd.Series(stripped.to_pandas(), index=values.index, dtype=values.dtype)
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype("str").array if values.dtype == object else values.array, type=pa.string(),
+                    from_pandas=True)
 
 
 def numeric_date_kind(numbers: pd.Series) -> str:
@@ -104,12 +114,13 @@ class DayMonthVotes:
 
 def day_month_votes(text: pd.Series) -> DayMonthVotes:
     """Count the rows of ``text`` (stripped date text) proving day-first, month-first, or fitting both."""
-    counts = text.value_counts()
-    if counts.empty:
+    heads = pc.utf8_slice_codeunits(_arrow_text(text), 0, 10)  # "03/04/2024" without its time: few distinct
+    counts = pc.value_counts(heads.drop_null())
+    if not len(counts):
         return DayMonthVotes()
-    fields = pd.Series(counts.index.astype("str"), dtype="str").str.extract(_FIELDS).astype(float)
+    fields = pd.Series(counts.field("values").to_pylist(), dtype="str").str.extract(_FIELDS).astype(float)
     first, second = fields[0].to_numpy(), fields[1].to_numpy()
-    rows = counts.to_numpy()
+    rows = counts.field("counts").to_numpy()
     valid = (first >= 1) & (first <= 31) & (second >= 1) & (second <= 31) & ((first <= 12) | (second <= 12))
     return DayMonthVotes(day_first=int(rows[valid & (first > 12)].sum()),
                          month_first=int(rows[valid & (second > 12)].sum()),
