@@ -69,6 +69,10 @@ def parse_dates(series: pd.Series) -> ParsedDates:
     sample = sample_values(text)
     if sample.empty:
         return ParsedDates(_to_datetime(text, "ISO8601"), "", 0)
+    if sample.str.fullmatch(r"\d{5,13}(\.\d+)?").mean() >= 0.9:  # Excel or Unix numbers stored as text
+        numeric = _parse_numeric_dates(pd.to_numeric(text, errors="coerce"))
+        if numeric.format not in ("", "%Y%m%d"):
+            return ParsedDates(numeric.values, numeric.format, int((present & numeric.values.isna()).sum()))
     fmt, order, ambiguous = _best_format(sample)
     votes = DayMonthVotes()
     if order in _SWAP:

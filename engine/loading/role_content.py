@@ -51,7 +51,8 @@ def looks_like_date(series: pd.Series, min_share: float = 0.5) -> bool:
         numbers = _numbers_spread(series)
         return not numbers.empty and _looks_like_day_numbers(numbers)
     sample = sample_values(series.astype("str").str.strip(), n=200)
-    datelike = sample.str.contains(r"\d[-/.]\d|\d [A-Za-z]{3}|[A-Za-z]{3} \d", regex=True)
+    datelike = (sample.str.contains(r"\d[-/.]\d|\d [A-Za-z]{3}|[A-Za-z]{3} \d", regex=True)
+                & ~sample.str.fullmatch(r"\d+(\.\d+)?"))  # "45000.50" is a number, whatever range it is in
     if sample.empty or datelike.mean() < min_share:
         return False
     return parse_dates(sample).values.notna().mean() >= min_share
@@ -62,7 +63,7 @@ def looks_like_named_date(series: pd.Series) -> bool:
     Excel day numbers or Unix seconds/milliseconds (ranges in :data:`engine.loading.dates.NUMERIC_DATES`)."""
     if looks_like_date(series):
         return True
-    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+    if not looks_like_number(series, min_share=0.9):  # numbers, or text that reads as numbers ("45000")
         return False
     numbers = _numbers_spread(series)
     return not numbers.empty and looks_like_numeric_dates(numbers)

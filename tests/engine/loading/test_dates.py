@@ -213,3 +213,20 @@ def test_offsets_keep_local_wall_time_in_csv_and_parquet_alike(tmp_path):
 def test_an_offset_needs_a_clock_time_before_it():
     parsed = parse_dates(pd.Series(["01-02-2024", "13-02-2024", "2024-03-01 10:00 -0500"]))
     assert parsed.values.iloc[0] == pd.Timestamp("2024-02-01")  # "-2024" is a year, not an offset
+
+
+def test_excel_day_numbers_stored_as_text_with_some_junk(tmp_path):
+    serials = [str(45000 + i) for i in range(19)] + ["unknown"]
+    data = load_dataset(write(tmp_path, "t.csv", _log(serials)))
+    assert data.tables[0].roles["date"] == "Date"
+    assert data.transactions["date"].iloc[0] == pd.Timestamp("2023-03-15")
+    assert data.quality.unparseable_dates == {"Date": 1} and data.quality.rows_used == 19
+
+
+def test_decimal_numbers_as_text_are_not_dates_by_content():
+    n = 40
+    frame = pd.DataFrame({"CustomerID": [f"C{i % 10}" for i in range(n)],
+                          "x": [f"{45000 + 37 * i}.50" for i in range(n)],  # text, in the Excel day range
+                          "Quantity": [1 + i % 3 for i in range(n)]})
+    assert "date" not in detect_roles(frame)
+    assert detect_roles(frame.rename(columns={"x": "Date"}))["date"] == "Date"  # a date name is enough
