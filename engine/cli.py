@@ -93,17 +93,12 @@ def _load_project(args):
 
 
 def _inspect(args) -> int:
-    from engine.loading.dataset import load_dataset
+    from engine.analysis.steps import load
     from engine.loading.inspect import format_inspect
-    from engine.loading.limits import ReadLimits
 
     project = _load_project(args)
-    dataset = load_dataset(
-        args.paths, roles=project.data.roles or None, sheet=project.data.sheet, returns=project.data.returns,
-        duplicates=project.data.duplicates, exclude_sheets=project.data.exclude_sheets,
-        limits=ReadLimits.of(project.data),
-    )
-    print(format_inspect(dataset))
+    project.data.paths = list(args.paths)
+    print(format_inspect(load(project)))
     return 0
 
 

@@ -90,6 +90,7 @@ class QualitySummary:
     unparseable_dates: dict[str, int] = field(default_factory=dict)  # column -> count
     implausible_numbers: dict[str, int] = field(default_factory=dict)  # column -> infinite or |x| > 1e15, made missing
     repeated_ids: int = 0  # rows of a customer table repeating an earlier row's customer id (the first row is kept)
+    future_dates: int = 0  # transaction rows dated after the build day, removed
     non_positive_prices: int = 0
     outliers: int = 0  # extreme values (customers or rows, see outlier_rule)
     outlier_rule: str = ""

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
+from engine.formatting import plural
 from engine.loading.parsing import (
     ParsedDates,
     clean_text,
@@ -127,9 +128,19 @@ def _say_dates(parsed: ParsedDates, raw: pd.Series, column: str, name: str, warn
         if strict:
             raise InputError(message, field=column)
         warnings.append(message)
+    votes = parsed.day_month
     if parsed.ambiguous:
-        warnings.append(f"Dates in {column!r} of {name} fit both month/day and day/month order; they were read "
-                        f"as {parsed.format!r} (month first).")
+        warnings.append(f"Dates in {column!r} of {name} fit both month/day and day/month order (no day or month "
+                        f"above 12 in {votes.either:,} {plural(votes.either, 'row')}); they were read as "
+                        f"{parsed.format!r} (month first).")
+    elif votes.mixed:
+        majority = "day-first" if votes.order == "dmy" else "month-first"
+        why = "the majority" if votes.day_first != votes.month_first else "a tie is read month-first"
+        warnings.append(f"Column {column!r} of {name} mixes day-first and month-first dates ({votes.day_first:,} "
+                        f"{plural(votes.day_first, 'row')} can only be day-first, {votes.month_first:,} only "
+                        f"month-first): each was read the one way it fits, and the {votes.either:,} "
+                        f"{plural(votes.either, 'row')} that could be either were read as {majority} ({why}), so "
+                        "some of those may have day and month swapped.")
 
 
 def put_ids(rows: pd.DataFrame, table: Table, keep: np.ndarray) -> pd.DataFrame:

@@ -5,7 +5,8 @@ classified; the main table is picked (transactions, else a one-row-per-customer
 table, else the largest) and, for transactions, customers and products tables
 are joined on their ids. Cleaning removes rows in a fixed order, so each row is
 counted once and the counts add up: no customer id -> no readable date ->
-exact duplicate -> no readable amount -> (returns="exclude") return lines.
+dated after the build day -> exact duplicate -> no readable amount ->
+(returns="exclude") return lines.
 
 Identical lines are dropped only when an order id tells them apart from a
 genuine repeat purchase (``duplicates="auto"``; "drop" and "keep" force
@@ -38,6 +39,7 @@ import pandas as pd
 from engine.errors import InputError
 from engine.formatting import plural
 from engine.loading.canonical import NUMBER_ROLES, Table, canonical_lines, put_ids
+from engine.loading.dates import future_cutoff, future_rows
 from engine.loading.io import expand_paths
 from engine.loading.joins import (
     customer_attributes,
@@ -79,7 +81,7 @@ DUPLICATES_OPTIONS = ("auto", "drop", "keep")  # identical lines: drop when ther
 
 def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str | int | None = None,
                  returns: str = "net", duplicates: str = "auto", exclude_sheets=(),
-                 limits: ReadLimits | None = None) -> Dataset:
+                 limits: ReadLimits | None = None, today=None) -> Dataset:
     """Read, recognise, join and clean the analyst's files.
 
     Parameters
@@ -102,6 +104,8 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
         Workbook sheets not to read (each must name a sheet of a workbook given).
     limits : ReadLimits, optional
         Rows, columns and workbook size read (default: the project file's defaults).
+    today : date-like, optional
+        The build day (default: today); transaction lines dated after it are excluded and counted.
 
     Workbook sheets that were not read (empty, excluded, or beside a pinned
     sheet) are listed at the end of the data-quality findings.
@@ -113,16 +117,16 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
                          field="data.duplicates")
     sheet_notes: list[str] = []
     tables = load_tables(expand_paths(paths), roles or {}, sheet, exclude_sheets, sheet_notes, limits)
-    data = _dataset(tables, returns, duplicates)
+    data = _dataset(tables, returns, duplicates, today)
     data.quality.findings.extend(sheet_notes)
     return data
 
 
-def _dataset(tables: list[Table], returns: str, duplicates: str) -> Dataset:
+def _dataset(tables: list[Table], returns: str, duplicates: str, today=None) -> Dataset:
     main, warnings = pick_main(tables)
     warnings += [f"{main.info.name}: {note}" for note in main.info.notes if " was taken as " in note]
     if main.info.kind == "transactions" and "customer_id" in main.info.roles:
-        return _transactions_dataset(main, tables, returns, duplicates, warnings)
+        return _transactions_dataset(main, tables, returns, duplicates, warnings, today)
     if main.info.kind in ("customer_table", "customers"):
         return _unit_table_dataset(main, tables, warnings, shape="customer_table", duplicates=duplicates)
     if main.info.kind == "transactions":
@@ -135,7 +139,7 @@ def _dataset(tables: list[Table], returns: str, duplicates: str) -> Dataset:
 
 
 def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplicates: str,
-                          warnings: list[str]) -> Dataset:
+                          warnings: list[str], today=None) -> Dataset:
     frame, roles, name = main.frame, main.info.roles, main.info.name
     n_read = len(frame)
     tx, bad_dates = canonical_lines(main, warnings)
@@ -186,8 +190,13 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
         return removed
 
     n_missing = drop(tx["customer_id"].isna(), "had no customer id")
+    n_future = 0
     if "date" in tx:
         bad_dates[roles["date"]] = drop(tx["date"].isna(), f"had a missing or unreadable date in {roles['date']!r}")
+        future = pd.Series(future_rows(tx["date"], today), index=tx.index)
+        build_day = future_cutoff(today) - pd.Timedelta(days=1)
+        latest = f"; the latest is {tx['date'][future].max():%Y-%m-%d}" if future.any() else ""
+        n_future = drop(future, f"were dated after the build day ({build_day:%Y-%m-%d}{latest})")
     identical = pd.Series(identical_rows(frame), index=tx.index)
     drop_identical = drops_identical(duplicates, roles)
     n_duplicates = 0
@@ -232,6 +241,7 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
         date_min=tx["date"].min() if "date" in tx else None, date_max=tx["date"].max() if "date" in tx else None,
         rows_missing_customer=n_missing, returns=n_returns, returns_treatment=treatment,
         duplicate_rows=n_duplicates, identical_rows_kept=n_identical_kept, unparseable_dates=bad_dates,
+        future_dates=n_future,
         non_positive_prices=n_non_positive, outliers=outliers, outlier_rule=rule,
         first_purchase_before_signup=n_early, findings=findings)
     # unit="row" clusters the main table's own columns, on the same rows the quality summary counts as used.

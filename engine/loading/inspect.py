@@ -73,6 +73,7 @@ def _quality(quality: QualitySummary) -> list[str]:
         ("Exact duplicate rows", f"{quality.duplicate_rows:,}"),
         ("Identical rows kept", f"{quality.identical_rows_kept:,}"),
         ("Unreadable dates", unreadable),
+        *([("Dated after build day", f"{quality.future_dates:,}")] if quality.future_dates else []),
         ("Zero/negative prices", f"{quality.non_positive_prices:,}"),
         ("Infinite/huge numbers", ", ".join(f"{col}: {n:,}" for col, n in quality.implausible_numbers.items()) or "0"),
         ("Repeated customer ids", f"{quality.repeated_ids:,}"),

@@ -16,6 +16,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from engine.loading.dates import DayMonthVotes, day_month_votes, numeric_date_kind, numeric_dates, wall_time
+
 
 @dataclass(frozen=True)
 class ParsedDates:
@@ -25,6 +27,7 @@ class ParsedDates:
     format: str  # winning format ("datetime" when already typed, "" when nothing could be read)
     n_unreadable: int  # non-blank values that could not be read
     ambiguous: bool = False  # day/month order could not be told from the data (month-first used)
+    day_month: DayMonthVotes = DayMonthVotes()  # rows proving each day/month order, and rows fitting both
 
 
 def _date_formats() -> tuple[tuple[str, str], ...]:
@@ -48,37 +51,44 @@ _MISSING_TOKENS = ("", "nan", "NaN", "NAN", "None", "none", "NULL", "null", "NA"
 
 
 def parse_dates(series: pd.Series) -> ParsedDates:
-    """Read a column of dates whatever its format.
+    """Read a column of dates whatever its format (the rules are in :mod:`engine.loading.dates`).
 
     Explicit formats are tried on a sample spread over the column and the one
-    reading most values is applied to the whole column (vectorised). If that
-    leaves failures, the day/month-swapped format is tried on the whole column
-    (values > 12 in the first field reveal day-first data), then the remaining
-    failures are filled from formats that agree on the day/month order.
+    reading most values is applied to the whole column (vectorised). For
+    numeric day/month formats the order comes from the whole column's values
+    (a field above 12 proves it; the majority wins); the remaining failures are
+    filled from formats that agree on that order, and, when the column mixes
+    both orders, from formats of the other order (values only it can read).
     """
     if pd.api.types.is_datetime64_any_dtype(series):
-        values = series.dt.tz_localize(None) if getattr(series.dt, "tz", None) else series  # keep wall time
-        return ParsedDates(_in_range(values), "datetime", 0)
+        return ParsedDates(_in_range(wall_time(series)), "datetime", 0)
     if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
         return _parse_numeric_dates(series)
-    text = _blank_to_na(series.astype("str").str.strip())
+    text = wall_time(_blank_to_na(series.astype("str").str.strip()))
     present = text.notna()
     sample = sample_values(text)
     if sample.empty:
         return ParsedDates(_to_datetime(text, "ISO8601"), "", 0)
+    if sample.str.fullmatch(r"\d{5,13}(\.\d+)?").mean() >= 0.9:  # Excel or Unix numbers stored as text
+        numeric = _parse_numeric_dates(pd.to_numeric(text, errors="coerce"))
+        if numeric.format not in ("", "%Y%m%d"):
+            return ParsedDates(numeric.values, numeric.format, int((present & numeric.values.isna()).sum()))
     fmt, order, ambiguous = _best_format(sample)
+    votes = DayMonthVotes()
+    if order in _SWAP:
+        votes = day_month_votes(text)
+        if votes.order not in (None, order):
+            fmt, order = _swap_day_month(fmt), votes.order
+        ambiguous = votes.order is None and votes.either > 0
     values = _to_datetime(text, fmt)
     failed = present & values.isna()
-    if failed.any() and order in _SWAP:
-        swapped = _swap_day_month(fmt)
-        alternative = _to_datetime(text, swapped)
-        if (present & alternative.isna()).sum() < failed.sum():
-            values, fmt, order = alternative, swapped, _SWAP[order]
-            failed = present & values.isna()
     if failed.any():
         values = _fill_failures(text, values, failed, fmt, order)
         failed = present & values.isna()
-    return ParsedDates(values, fmt, int(failed.sum()), ambiguous)
+    if failed.any() and votes.mixed:
+        values = _fill_failures(text, values, failed, "", _SWAP[order])
+        failed = present & values.isna()
+    return ParsedDates(values, fmt, int(failed.sum()), ambiguous, votes)
 
 
 def sample_values(series: pd.Series, n: int = 400) -> pd.Series:
@@ -179,22 +189,15 @@ def _in_range(values: pd.Series) -> pd.Series:
 
 
 def _parse_numeric_dates(series: pd.Series) -> ParsedDates:
-    """yyyymmdd integers, Unix seconds/milliseconds, or Excel serial day numbers."""
+    """yyyymmdd integers, Excel day numbers, or Unix seconds/milliseconds (kinds and ranges: NUMERIC_DATES)."""
     numbers = series.astype(float)
     present = numbers.notna()
-    median = float(numbers.median()) if present.any() else 0.0
+    fmt = numeric_date_kind(numbers)
     values = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns]")
-    fmt = ""
-    if 19_000_101 <= median <= 21_001_231 and (numbers.dropna() % 1 == 0).all():
-        fmt = "%Y%m%d"
+    if fmt == "%Y%m%d":
         values = _to_datetime(numbers.astype("Int64").astype("str"), fmt)
-    elif 1e9 <= median < 1e13:
-        fmt = "unix seconds" if median < 1e11 else "unix milliseconds"
-        unit = "s" if median < 1e11 else "ms"
-        values = _in_range(pd.to_datetime(numbers, unit=unit, errors="coerce"))
-    elif 20_000 <= median <= 80_000:
-        fmt = "Excel day number"
-        values = _in_range(pd.to_datetime(numbers, unit="D", origin="1899-12-30", errors="coerce"))
+    elif fmt:
+        values = _in_range(numeric_dates(numbers, fmt))
     return ParsedDates(values, fmt, int((present & values.isna()).sum()))
 
 

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from engine.loading.dates import looks_like_numeric_dates
 from engine.loading.parsing import parse_dates, sample_values, to_numbers
 
 
@@ -50,10 +51,22 @@ def looks_like_date(series: pd.Series, min_share: float = 0.5) -> bool:
         numbers = _numbers_spread(series)
         return not numbers.empty and _looks_like_day_numbers(numbers)
     sample = sample_values(series.astype("str").str.strip(), n=200)
-    datelike = sample.str.contains(r"\d[-/.]\d|\d [A-Za-z]{3}|[A-Za-z]{3} \d", regex=True)
+    datelike = (sample.str.contains(r"\d[-/.]\d|\d [A-Za-z]{3}|[A-Za-z]{3} \d", regex=True)
+                & ~sample.str.fullmatch(r"\d+(\.\d+)?"))  # "45000.50" is a number, whatever range it is in
     if sample.empty or datelike.mean() < min_share:
         return False
     return parse_dates(sample).values.notna().mean() >= min_share
+
+
+def looks_like_named_date(series: pd.Series) -> bool:
+    """What confirms a column named like a date: :func:`looks_like_date`, or numbers nearly all of which are
+    Excel day numbers or Unix seconds/milliseconds (ranges in :data:`engine.loading.dates.NUMERIC_DATES`)."""
+    if looks_like_date(series):
+        return True
+    if not looks_like_number(series, min_share=0.9):  # numbers, or text that reads as numbers ("45000")
+        return False
+    numbers = _numbers_spread(series)
+    return not numbers.empty and looks_like_numeric_dates(numbers)
 
 
 def looks_like_number(series: pd.Series, min_share: float = 0.5) -> bool:

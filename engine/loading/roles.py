@@ -27,6 +27,7 @@ from engine.loading.role_content import (
     looks_like_date,
     looks_like_id,
     looks_like_measure,
+    looks_like_named_date,
     looks_like_text,
 )
 from engine.loading.role_names import (
@@ -117,11 +118,12 @@ ROLES: dict[str, Role] = {
              (r"(signup|signon|signedup|registration|registered|register|join|joined|joining|enrol+(ment|ed)?"
               r"|onboard(ing|ed)?|membersince|customersince|accountcreated|firstseen)(date|on|at|time|datetime)?",
               r"date(joined|registered|signedup|created)|since|firstpurchase(date)?"),
-             (r"signup|regist|joined|joindate|enrol|onboard|since",), looks_like_date),
+             (r"signup|regist|joined|joindate|enrol|onboard|since",), looks_like_named_date,
+             weak_check=looks_like_date),
         Role("date", "Date", "When the purchase happened (for recency).",
              (r"(invoice|transaction|trans|txn|order|purchase|sale|sales|booking|visit|event|payment|receipt)?"
               r"(date|datetime|time|timestamp|day|dt)",),
-             (r"^(?!.*birth).*(date|time|timestamp)",), looks_like_date),
+             (r"^(?!.*birth).*(date|time|timestamp)",), looks_like_named_date, weak_check=looks_like_date),
         Role("quantity", "Quantity", "How many units on the line.",
              (rf"{QTY_PREFIX}?{QTY_WORD}{QTY_SUFFIX}?{MEASURE_UNIT}?",),
              (r"quantity|qty", rf"^(num|no|noof|numberof|n|total)?{GOODS}(bought|purchased|sold|ordered)?$"),

@@ -217,7 +217,8 @@ def build_appendix(ctx: ReportContext) -> dict:
         ("Outliers", f"{integer(q.outliers)} ({q.outlier_rule})" if q.outlier_rule else integer(q.outliers)),
     ] + [(f"Unparseable dates in {col}", integer(n)) for col, n in sorted(q.unparseable_dates.items())] + [
         (f"Infinite or implausible numbers in {col}", integer(n)) for col, n in sorted(q.implausible_numbers.items())
-    ] + ([("Rows repeating a customer id", integer(q.repeated_ids))] if q.repeated_ids else [])
+    ] + ([("Rows repeating a customer id", integer(q.repeated_ids))] if q.repeated_ids else []) + (
+        [("Rows dated after the build day", integer(q.future_dates))] if q.future_dates else [])
     return {
         "stability": stability,
         "warnings": [{"name": ctx.cluster_name(w.cluster), "message": w.message, "suppressed": w.suppressed}
