@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from app_support.text import unescape
 from app_support.uploads import limits_help, open_project
 from engine.errors import InputError
 from engine.project import DataSpec
@@ -35,6 +36,7 @@ def test_the_data_page_shows_the_sentences_and_states_the_read_limits():
     at.button(key="data.open_project").click().run()
     assert not at.exception
     [error] = at.error
-    assert "Something went wrong" not in error.value
-    assert error.value.startswith("The project file has 3 problems: ")
-    assert all(sentence in error.value for sentence in SENTENCES)
+    shown = unescape(error.value)  # data text is shown escaped (never as Markdown)
+    assert "Something went wrong" not in shown
+    assert shown.startswith("The project file has 3 problems: ")
+    assert all(sentence in shown for sentence in SENTENCES)
