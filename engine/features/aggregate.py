@@ -316,5 +316,5 @@ def _category_shares(tx: pd.DataFrame, codes: np.ndarray, ids: pd.Index, buy: np
     n, m = len(ids), len(categories)
     spend = np.bincount(codes[valid] * m + cat_code[valid], amount[valid], minlength=n * m).reshape(n, m)
     totals = spend.sum(axis=1, keepdims=True)
-    shares = np.divide(spend, totals, out=np.zeros_like(spend), where=totals > 0)
+    shares = np.divide(spend, totals, out=np.zeros(spend.shape), where=totals > 0)  # (bincount of nothing is int)
     return pd.DataFrame(shares, index=pd.Index(ids, name="customer_id"), columns=categories)

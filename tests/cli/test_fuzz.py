@@ -86,6 +86,8 @@ def _bad_values(t, rng):
 def _duplicate_rows(t, rng):
     name = str(rng.choice(list(t)))
     df = t[name]
+    if df.empty:
+        return
     extra = df.sample(n=max(1, len(df) // 10), random_state=int(rng.integers(1 << 30)))
     t[name] = pd.concat([df, extra], ignore_index=True)
 

@@ -169,3 +169,13 @@ def test_catalogue_requirements_name_canonical_columns_and_every_entry_computes(
 
     for entry in FEATURES.values():
         assert entry.compute is not None and set(entry.needs) <= set(CANONICAL_COLUMNS)
+
+
+def test_category_shares_when_no_line_has_money(tmp_path):
+    """Every price 0 (an integer column): no customer has category spend, shares are 0 (it used to crash)."""
+    ids = [f"C{i}" for i in range(6)]
+    pd.DataFrame({"customer_id": ids * 3, "order_id": range(18), "date": [f"2024-03-0{1 + i % 9}" for i in range(18)],
+                  "quantity": [1, 2, 3] * 6, "unit_price": [0] * 18, "category": ["Food", "Home", "Toys"] * 6}
+                 ).to_csv(tmp_path / "lines.csv", index=False)
+    _, _, shares = aggregate_transactions(load_dataset([tmp_path / "lines.csv"]), None)
+    assert shares is None or (shares.to_numpy() == 0).all()
