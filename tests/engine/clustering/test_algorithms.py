@@ -139,8 +139,8 @@ def test_impossible_requests_raise_input_error():
 def test_agglomerative_tree_is_built_once_per_sweep_and_matches_scikit_learn(monkeypatch):
     X, _, _ = blob_data()
     calls = []
-    real = algorithms.linkage
-    monkeypatch.setattr(algorithms, "linkage", lambda *a, **kw: calls.append(1) or real(*a, **kw))
+    real = algorithms.hierarchy
+    monkeypatch.setattr(algorithms, "hierarchy", lambda *a, **kw: calls.append(1) or real(*a, **kw))
     cache: dict = {}
     for k in range(2, 8):
         labels = fit_labels("agglomerative", X, k, seed=0, cache=cache).labels
@@ -238,3 +238,19 @@ def test_agglomerative_other_linkages_and_metrics():
         assert adjusted_rand_score(expected, outcome.labels) == pytest.approx(1.0), (linkage_name, metric)
     with pytest.raises(InputError, match="metric is 'precomputed'; allowed values are euclidean"):
         check_params("agglomerative", {"linkage": "average", "metric": "precomputed"})
+
+
+@pytest.mark.parametrize("method", ["ward", "single", "average"])
+def test_hierarchy_cuts_like_scipy_linkage(method):
+    """fastcluster's tree (Ward, single) gives the same clusters as scipy's linkage at every k."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.metrics import adjusted_rand_score
+
+    from engine.clustering.algorithms import hierarchy
+
+    rng = np.random.default_rng(5)
+    X = np.vstack([rng.normal(c, 1.0, size=(300, 4)) for c in (0.0, 2.5, 5.0)])
+    ours, scipys = hierarchy(X, method), linkage(X, method=method)
+    np.testing.assert_allclose(np.sort(ours[:, 2]), np.sort(scipys[:, 2]), rtol=1e-9)
+    for k in range(2, 11):
+        assert adjusted_rand_score(fcluster(ours, k, "maxclust"), fcluster(scipys, k, "maxclust")) == 1.0
