@@ -8,8 +8,10 @@ and seed always give the same ids, whatever the algorithm numbered them.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -126,13 +128,7 @@ def compare(
     k_range, notes = _capped(asked, max_k, len(X), unit)
     plan = [(name, k) for name in algorithms
             for k in (range(k_range[0], k_range[1] + 1) if ALGORITHMS[name].needs_k else [None])]
-    cache: dict = {}
-    runs = []
-    for i, (name, k) in enumerate(plan):
-        if progress:
-            progress(f"Fitting {ALGORITHMS[name].label}{_k_text(k)} ({i + 1} of {len(plan)})", 0.8 * i / len(plan))
-        runs.append(_fit_one(name, X, k, seed, params.get(name), context, cache))
-    cache.clear()
+    runs = _fit_all(X, plan, seed, params, context, progress)
     scorable = [r for r in runs if r.status == "ok"]
     if progress:
         progress(f"Scoring {len(scorable)} runs", 0.8)
@@ -151,6 +147,41 @@ def compare(
         progress("Comparison finished", 1.0)
     return Comparison(runs=runs, algorithms=list(algorithms), k_range=tuple(k_range), seed=seed, n_points=len(X),
                       k_asked=asked if asked != tuple(k_range) else None, notes=notes)
+
+
+PARALLEL_FROM = 20_000  # units from which the algorithms' sweeps run side by side
+SWEEP_THREADS = 2
+
+
+def _fit_all(X, plan, seed, params, context, progress) -> list[RunResult]:
+    """Every run of ``plan``, in plan order. Each algorithm's sweep over k is one task (its fits share a
+    cache, e.g. one Ward tree cut at every k); on large data two sweeps run at once in threads (the fits
+    spend their time in NumPy, SciPy and scikit-learn code that releases the GIL). A fit depends only on
+    its seed, so the runs are the same either way (tested)."""
+    sweeps: dict[str, list[tuple[int, int | None]]] = {}
+    for i, (name, k) in enumerate(plan):
+        sweeps.setdefault(name, []).append((i, k))
+    runs: list[RunResult | None] = [None] * len(plan)
+    started = iter(range(len(plan)))
+    lock = threading.Lock()
+
+    def sweep(name: str) -> None:
+        cache: dict = {}
+        for i, k in sweeps[name]:
+            if progress:
+                with lock:
+                    n = next(started)
+                    progress(f"Fitting {ALGORITHMS[name].label}{_k_text(k)} ({n + 1} of {len(plan)})",
+                             0.8 * n / len(plan))
+            runs[i] = _fit_one(name, X, k, seed, params.get(name), context, cache)
+
+    if len(X) >= PARALLEL_FROM and len(sweeps) > 1:
+        with ThreadPoolExecutor(max_workers=SWEEP_THREADS, thread_name_prefix="sweep") as pool:
+            list(pool.map(sweep, sweeps))  # re-raises a sweep's exception here
+    else:
+        for name in sweeps:
+            sweep(name)
+    return runs
 
 
 def _capped(asked: tuple[int, int], max_k: int | None, n_units: int, unit: str) -> tuple[tuple[int, int], list[str]]:

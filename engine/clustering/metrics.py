@@ -10,7 +10,9 @@ loses tiny clusters and then overstates the score.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -210,12 +212,14 @@ def score_many(
         reason = degenerate_reason(labels)
         if reason:
             raise DegenerateLabels(reason)
-    results: list[tuple[dict[str, float], int | None]] = []
     exact = len(X) <= exact_threshold
     if exact:
         silhouettes = silhouette_values(X, label_sets)
-    for i, labels in enumerate(label_sets):
-        labels = np.asarray(labels)
+    done = iter(range(1, len(label_sets) + 1))
+    lock = threading.Lock()
+
+    def one(i: int) -> tuple[dict[str, float], int | None]:
+        labels = np.asarray(label_sets[i])
         keep = labels != NOISE
         if exact:
             sil, sample_n = float(silhouettes[i][keep].mean()), None
@@ -230,10 +234,25 @@ def score_many(
             "calinski_harabasz": float(calinski_harabasz_score(X[keep], labels[keep])),
             "inertia": inertia(X, labels),
         }
-        results.append((values_dict, sample_n))
         if progress:
-            progress(f"Scored {i + 1} of {len(label_sets)} runs", (i + 1) / len(label_sets))
-    return results
+            with lock:
+                n = next(done)
+                progress(f"Scored {n} of {len(label_sets)} runs", n / len(label_sets))
+        return values_dict, sample_n
+
+    if exact or len(label_sets) < 2:
+        return [one(i) for i in range(len(label_sets))]
+    # above the exact threshold every run has its own sample and distances: two runs are scored at once
+    # (the work is in NumPy/SciPy, outside the GIL); each result depends only on its labels and the seed
+    # (BLAS single-threaded inside: its blocking, and so the last bit of a sum, then never depends on load)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"), \
+            ThreadPoolExecutor(max_workers=SCORING_THREADS, thread_name_prefix="score") as pool:
+        return list(pool.map(one, range(len(label_sets))))
+
+
+SCORING_THREADS = 2
 
 
 def score(

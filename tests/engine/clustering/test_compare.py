@@ -216,3 +216,22 @@ def test_recommended_model_recovers_the_planted_segments():
     known = truth.notna().to_numpy()  # three unknown customers are in the data but not in the truth
     assert adjusted_rand_score(truth[known], run.labels[known]) >= 0.8
     assert run.n_clusters == 5
+
+
+def test_sweeps_and_scoring_side_by_side_give_the_same_runs(monkeypatch):
+    """Two algorithms' sweeps at once, and sampled scoring in two threads, change no label and no metric."""
+    import engine.clustering.compare as compare_module
+    import engine.clustering.metrics as metrics_module
+    X, _ = make_blobs(n_samples=metrics_module.EXACT_THRESHOLD + 1000, centers=4, n_features=4, random_state=3)
+    algorithms = ["kmeans", "gmm", "agglomerative", "birch"]
+
+    def run(parallel: bool):
+        monkeypatch.setattr(compare_module, "PARALLEL_FROM", 0 if parallel else 10**9)
+        monkeypatch.setattr(metrics_module, "SCORING_THREADS", 2 if parallel else 1)
+        return compare_module.compare(X, algorithms, (2, 4), seed=7)  # sampled silhouettes: the threaded path
+
+    serial, parallel = run(False), run(True)
+    assert [(r.algorithm, r.k) for r in serial.runs] == [(r.algorithm, r.k) for r in parallel.runs]
+    for a, b in zip(serial.runs, parallel.runs, strict=True):
+        assert a.status == b.status and np.array_equal(a.labels, b.labels), (a.algorithm, a.k)
+        assert a.metrics == b.metrics and a.silhouette_sample == b.silhouette_sample, (a.algorithm, a.k)
