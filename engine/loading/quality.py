@@ -130,14 +130,26 @@ def identical_rows(frame: pd.DataFrame) -> np.ndarray:
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
-    """Codes of equal values (-1 for missing) and how many distinct values; Arrow text is encoded in C++."""
+    """Codes of equal values (-1 for missing) and how many distinct values; Arrow text is encoded in C++.
+
+    A column that strictly increases (a sorted transaction id, the usual first column of an export)
+    holds no two equal values: its codes are its row numbers, without hashing a million strings.
+    """
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         array = pa.array(values)
         array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array  # one dictionary
+        if _strictly_increasing(array):
+            return np.arange(len(array), dtype=np.int64), len(array)
         encoded = pc.dictionary_encode(array)
         return encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64), len(encoded.dictionary)
     codes, uniques = pd.factorize(values)
     return codes.astype(np.int64), len(uniques)
+
+
+def _strictly_increasing(array: pa.Array) -> bool:
+    if len(array) < 2 or array.null_count:
+        return False
+    return bool(pc.all(pc.less(array.slice(0, len(array) - 1), array.slice(1))).as_py())
 
 
 def drops_identical(duplicates: str, roles: dict[str, str]) -> bool:
