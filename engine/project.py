@@ -51,7 +51,7 @@ class DataSpec:
     returns: str = "net"  # "net": netted out of monetary | "exclude": dropped
     duplicates: str = "auto"  # identical lines: "auto" (drop only when there is an order id) | "drop" | "keep"
     min_units: int = 50  # fewer customers (or rows) than this: the build refuses
-    max_rows: int = 5_000_000  # a table with more rows is refused before it is read in full
+    max_rows: int = 20_000_000  # a table with more rows is refused before it is read in full (1M customers: ~12M)
     max_workbook_mb: int = 200  # a workbook whose sheets unpack to more than this (MB) is refused unread
     max_columns: int = 200  # columns considered per table; the rest are left out, with a note
 

@@ -30,7 +30,7 @@ def test_the_data_page_shows_the_sentences_and_states_the_read_limits():
     at.switch_page("pages/1_data.py").run()
     uploader = next(e for e in at.get("file_uploader") if e.proto.label == "CSV, Excel or Parquet files")
     assert uploader.proto.help == limits_help(DataSpec())
-    assert "At most 5,000,000 rows per table and 200 MB of unpacked data per workbook" in uploader.proto.help
+    assert "At most 20,000,000 rows per table and 200 MB of unpacked data per workbook" in uploader.proto.help
     at.session_state["data.project_uploads"] = [("project.json", json.dumps(BAD).encode())]
     at.run()
     at.button(key="data.open_project").click().run()

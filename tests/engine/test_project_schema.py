@@ -149,7 +149,7 @@ def test_good_values_and_the_defaults_round_trip():
     again = Project.from_json(project.to_json())
     assert again.to_dict() == project.to_dict()
     defaults = Project.from_dict({})
-    assert (defaults.data.max_rows, defaults.data.max_workbook_mb, defaults.data.max_columns) == (5_000_000, 200, 200)
+    assert (defaults.data.max_rows, defaults.data.max_workbook_mb, defaults.data.max_columns) == (20_000_000, 200, 200)
     assert Project.from_json(json.dumps(defaults.to_dict())).to_dict() == defaults.to_dict()
 
 
