@@ -178,4 +178,4 @@ def test_category_shares_when_no_line_has_money(tmp_path):
                   "quantity": [1, 2, 3] * 6, "unit_price": [0] * 18, "category": ["Food", "Home", "Toys"] * 6}
                  ).to_csv(tmp_path / "lines.csv", index=False)
     _, _, shares = aggregate_transactions(load_dataset([tmp_path / "lines.csv"]), None)
-    assert shares is None or (shares.to_numpy() == 0).all()
+    assert shares is not None and len(shares) == 6 and (shares.to_numpy() == 0).all()
