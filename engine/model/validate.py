@@ -73,6 +73,7 @@ def load_model(source: str | Path | bytes) -> SavedModel:
         spec = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
         message = exc.msg if isinstance(exc, json.JSONDecodeError) else "not UTF-8 text"
+        message = message[:1].lower() + message[1:]
         raise InputError(f"{name} is not a segmentation model file (it is not JSON: {message}).") from None
     if not isinstance(spec, dict) or spec.get("format") != FORMAT:
         raise InputError(f"{name} is not a segmentation model file (it has no \"format\": \"{FORMAT}\"); "
