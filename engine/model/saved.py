@@ -135,7 +135,7 @@ class SavedModel:
         })
 
     def _warnings(self, dataset: Dataset, table: pd.DataFrame) -> list[str]:
-        warnings = []
+        warnings = self._role_warnings(dataset)
         n_outside = int(table["outside"].sum())
         if n_outside:
             warnings.append(f"{n_outside:,} of {len(table):,} customers sit outside every segment the model saw "
@@ -144,6 +144,26 @@ class SavedModel:
         if noise:
             warnings.append(f"{noise:,} customers are unassigned (density noise), as the model would have left them.")
         return warnings
+
+
+    def _role_warnings(self, dataset: Dataset) -> list[str]:
+        """Roles the build's tables had and the data scored lacks (the features it needs were checked)."""
+        now: dict[str, set[str]] = {}
+        for info in dataset.tables:
+            now.setdefault(info.kind, set()).update(info.roles)
+        warnings = []
+        for info in self.spec["data"].get("tables", []):
+            kind, roles = info.get("kind"), info.get("roles") or {}
+            if kind not in ("transactions", "customers", "products", "customer_table") or not roles:
+                continue
+            if kind not in now:
+                warnings.append(f"The build read a {kind} table; the data scored has none.")
+                continue
+            lacking = [f"{role} ({column})" for role, column in roles.items() if role not in now[kind]]
+            if lacking:
+                warnings.append(f"The {kind} table scored has no column for {', '.join(lacking)}, which the "
+                                "build's had.")
+        return list(dict.fromkeys(warnings))
 
 
 def _reference(dataset: Dataset, as_of) -> pd.Timestamp | None:

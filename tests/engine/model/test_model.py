@@ -235,3 +235,10 @@ def test_as_of_is_passed_to_the_features(sample_paths, kmeans_spec):
     assert base.as_of == pd.Timestamp("2025-01-01")  # the day after the sample's last date (2024-12-31)
     assert later.shares.set_index("segment")["share_now"].to_dict() != base.shares.set_index("segment")["share_now"].to_dict()
     assert (later.table["last_date"] == base.table["last_date"]).all()
+
+
+def test_a_table_the_build_read_and_the_new_data_lacks_is_a_warning(sample_paths, kmeans_spec):
+    without_products = [p for p in sample_paths if not p.endswith("Products.csv")]
+    scored = load_model(json.dumps(kmeans_spec)).score(without_products)
+    assert "The build read a products table; the data scored has none." in scored.warnings
+    assert len(scored.table) == kmeans_spec["build"]["customers"]
