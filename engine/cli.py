@@ -216,6 +216,15 @@ def _score(args) -> int:
 
     if Path(args.out).suffix.lower() != ".csv":
         raise InputError(f"--out {args.out} should name a .csv file.")
+    if args.as_of is not None:
+        import pandas as pd
+
+        try:
+            stamp = pd.Timestamp(args.as_of)
+        except (TypeError, ValueError):
+            stamp = pd.NaT
+        if pd.isna(stamp):
+            raise InputError(f"--as-of is {args.as_of!r}, which is not a date; use YYYY-MM-DD.")
     inputs = [("the model file", args.model)] + [("the data file", f) for f in input_files(args.paths)]
     check_outputs({"--out": args.out, "--summary": args.summary}, inputs, {})
     model = load_model(Path(args.model))

@@ -59,7 +59,7 @@ def test_export_model_goes_through_the_output_checks(built):
 
 
 @pytest.mark.parametrize("case", ["not json", "future version", "missing data", "out not csv", "out is the model",
-                                  "missing columns"])
+                                  "missing columns", "bad as-of"])
 def test_score_refuses_bad_input_in_one_line(built, tmp_path, case):
     model, paths, out_csv = str(built["model"]), built["paths"], str(tmp_path / "scored.csv")
     words: tuple[str, ...]
@@ -79,6 +79,9 @@ def test_score_refuses_bad_input_in_one_line(built, tmp_path, case):
     elif case == "out not csv":
         out_csv = str(tmp_path / "scored.pdf")
         words = ("--out", ".csv")
+    elif case == "bad as-of":
+        paths = [*paths, "--as-of", "last tuesday"]
+        words = ("--as-of", "not a date")
     elif case == "out is the model":
         out_csv = str(tmp_path / "model.csv")
         Path(out_csv).write_bytes(built["model"].read_bytes())
