@@ -89,9 +89,14 @@ def test_scoring_the_build_data_gives_the_build_segments(sample_paths, algorithm
 
 def test_the_gmm_probability_is_the_assigned_components(sample_paths):
     result = _build(sample_paths, "gmm")
-    _, scored, _ = _round_trip(result, sample_paths)
+    model, scored, _ = _round_trip(result, sample_paths)
     probability = scored.table["probability"]
     assert ((probability > 1 / 4) & (probability <= 1)).all()  # the most probable of 4 components
+    from engine.model.assign import mixture
+
+    ids = result.features.table.index.astype(str)
+    expected = mixture(model.spec["algorithm"]["assign"]).predict_proba(result.features.X).max(axis=1)
+    assert np.allclose(probability.reindex(ids).to_numpy(), expected, rtol=0, atol=1e-12)
 
 
 def test_the_model_file_is_plain_json_with_what_placing_a_customer_needs(kmeans_result, kmeans_spec):
