@@ -53,7 +53,12 @@ def export_model(result) -> dict:
     labels = np.asarray(result.labels, dtype=np.int64)
     state = assign_state(result)
     agreement = float(np.mean(assign(X, state, features.table)[0] == labels))
-    if agreement < 1.0:
+    notes = []
+    if state.get("capped"):  # fitted on more points than a file stores: exact for the stored ones only
+        notes.append(f"The method was fitted on all {len(X):,} customers but the file stores a seeded sample of "
+                     f"{len(state['points']):,} (its cap); they keep their segment and the other build customers "
+                     f"get the nearest stored customer's, the build's segment for {agreement:.2%} of them.")
+    elif agreement < 1.0:
         raise InputError(f"The saved model places only {agreement:.2%} of the build's customers in their segment, so "
                          "no model file was written; please report this.")
     names = cluster_names(result)
@@ -76,7 +81,7 @@ def export_model(result) -> dict:
         },
         "segments": _segments(X, labels, names, state),
         "outside": {"percentile": OUTSIDE_PERCENTILE, "rule": outside_rule_sentence(OUTSIDE_PERCENTILE)},
-        "build": {"customers": int(len(labels)), "agreement": agreement},
+        "build": {"customers": int(len(labels)), "agreement": agreement, "notes": notes},
     }
     return model
 

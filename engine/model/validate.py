@@ -137,6 +137,7 @@ def _check(spec: dict, c: _Checker) -> None:
         c.fail("algorithm.assign.segments names a segment id that is not among the segments")
     outside = c.key(spec, "outside", "model", (dict,))
     c.key(outside, "rule", "outside", (str,))
+    c.key(c.key(spec, "build", "model", (dict,)), "customers", "build", (int,))
 
 
 def _check_features(f: dict, c: _Checker) -> int:

@@ -247,3 +247,23 @@ def test_a_table_the_build_read_and_the_new_data_lacks_is_a_warning(sample_paths
     scored = load_model(json.dumps(kmeans_spec)).score(without_products)
     assert "The build read a products table; the data scored has none." in scored.warnings
     assert len(scored.table) == kmeans_spec["build"]["customers"]
+
+
+def test_a_method_fitted_on_more_points_than_the_cap_stores_a_sample_and_says_so(sample_paths, monkeypatch):
+    import engine.model.fitted as fitted
+
+    result = _build(sample_paths, "spectral")  # fitted on all 403 customers, no predict step
+    _, _, segments = _round_trip(result, sample_paths)  # under the cap: every point stored, exact
+    assert np.array_equal(segments, result.labels)
+    monkeypatch.setattr(fitted, "REFERENCE_CAP", 100)
+    spec = export_model(result)
+    state = spec["algorithm"]["assign"]
+    assert state["capped"] and len(state["points"]) == 100
+    assert "stores a seeded sample of 100" in spec["build"]["notes"][0]
+    capped = load_model(json.dumps(spec)).score(sample_paths).table["segment"]
+    X = result.features.X
+    stored = {tuple(p): s for p, s in zip(state["points"], state["segments"], strict=True)}
+    ids = result.features.table.index.astype(str)
+    hits = [i for i, row in enumerate(X) if tuple(row.tolist()) in stored]
+    assert len(hits) >= 100 and all(capped[ids[i]] == stored[tuple(X[i].tolist())] for i in hits)
+    assert 0.5 < spec["build"]["agreement"] <= 1.0
