@@ -127,5 +127,26 @@ elif st.button("Prepare the charts for slides", key="report.charts", icon=":mate
     if ui.run_with_progress("Preparing the charts", prepare):
         st.rerun()
 
+# Model file (issue 14): the chosen model as JSON for `python -m engine score`; saved when asked (it repeats the fit).
+from engine.model import model_json  # noqa: E402
+
+model_file = outputs.get("model_json")
+if result.features.unit != "customer":
+    st.caption("A model file can be saved only for a customer segmentation (this analysis segments rows).")
+elif model_file is not None and model_file[0] == html[0]:
+    st.download_button("Download model file", model_file[1], f"{stem}-model.json", "application/json",
+                       key="report.dl_model", on_click="ignore", icon=":material/download:",
+                       help="The chosen model as JSON: score new customers with python -m engine score.")
+elif st.button("Prepare the model file", key="report.model", icon=":material/save:",
+               help="The chosen model as JSON: score new customers with python -m engine score."):
+
+    def prepare_model(progress) -> None:
+        progress("Saving the chosen model", 0.2)
+        outputs["model_json"] = (html[0], model_json(result))
+        progress("Model file ready", 1.0)
+
+    if ui.run_with_progress("Preparing the model file", prepare_model):
+        st.rerun()
+
 st.subheader("Preview")
 st.iframe(html[0], height=1100, alt="Report preview")

@@ -116,6 +116,25 @@ def test_report_page_prepares_every_chart_for_slides(demo):
     assert zipfile.ZipFile(io.BytesIO(data)).namelist() == expected and len(expected) >= 6  # 3 charts, 2 files each
 
 
+def test_report_page_offers_the_model_file(demo):
+    import json
+
+    from engine.model import load_model
+
+    _goto(demo, "report")
+    assert "Download model file" not in [b.label for b in demo.download_button]
+    demo.button(key="report.model").click().run()
+    assert not demo.exception, demo.exception
+    assert "Download model file" in [b.label for b in demo.download_button]
+    from app_support import state
+
+    html, text = demo.session_state[state.ENTRY_KEY].outputs["model_json"]
+    assert html == demo.session_state["analysis"].current("html")
+    result = demo.session_state["analysis"].to_result()
+    assert json.loads(text)["algorithm"]["name"] == result.chosen.algorithm
+    assert load_model(text).segments == {c: label.name for c, label in result.cluster_labels.items()}
+
+
 @pytest.mark.parametrize("page, expected", [
     ("data", ["Data quality", "Tables and column roles", "Previews"]),
     ("features", ["Distributions", "Correlations"]),
