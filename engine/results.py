@@ -116,6 +116,7 @@ class Dataset:
     joins: list[JoinReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     headline: list[str] = field(default_factory=list)  # warnings that change how to read the whole report
+    currency: str | None = None  # what the money columns say they are in ("EUR", "$"), None when they do not say
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ import pandas as pd
 from engine.errors import InputError
 from engine.formatting import plural
 from engine.loading.canonical import NUMBER_ROLES, Table, canonical_lines, put_ids
+from engine.loading.currency import money_currency
 from engine.loading.dates import future_cutoff, future_rows
 from engine.loading.io import expand_paths
 from engine.loading.joins import (
@@ -119,6 +120,7 @@ def load_dataset(paths, roles: dict[str, str | None] | None = None, sheet: str |
     tables = load_tables(expand_paths(paths), roles or {}, sheet, exclude_sheets, sheet_notes, limits)
     data = _dataset(tables, returns, duplicates, today)
     data.quality.findings.extend(sheet_notes)
+    data.currency = money_currency(tables)
     return data
 
 

@@ -114,7 +114,7 @@ def _data_section(project, data) -> dict:
         "returns": project.data.returns,
         "duplicates": project.data.duplicates,
         "sheet": project.data.sheet,
-        "currency": None,  # the loader does not learn a currency from the data (money is written without one)
+        "currency": data.currency,  # when the data names it (engine.loading.currency); None otherwise
         "as_of_rule": "the scoring date given (--as-of), else the day after the last date in the data scored",
         "build_as_of": build_as_of.strftime("%Y-%m-%d") if build_as_of is not None else None,
         "date_range": [_day(v).strftime("%Y-%m-%d") if _day(v) is not None else None for v in (q.date_min, q.date_max)],

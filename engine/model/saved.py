@@ -16,9 +16,13 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
+from engine.loading.currency import same_currency
 from engine.model.assign import assign
 from engine.model.transform import transform
 from engine.results import NOISE, Dataset
+
+SCALE_JUMP = 50.0  # a money or item median this many times the build's (or a 50th of it): another currency or unit
+MIN_FOR_SCALE = 10  # customers needed before a median says anything about the scale
 
 
 @dataclass
@@ -69,6 +73,7 @@ class SavedModel:
         self._check_features(table)
         if len(table) == 0:
             raise InputError("The data to score has no customers with a transaction up to the scoring date.")
+        self._check_scale(table)
         X = transform(table, self.spec["features"])
         segment, probability = assign(X, self.spec["algorithm"]["assign"], table)
         distance, outside = self._distances(X, segment)
@@ -88,11 +93,36 @@ class SavedModel:
         if dataset.shape == "rows":
             raise InputError("The data to score has no customer id column, so its customers cannot be placed in "
                              "segments; load data with a customer id (or name its column in the project's data.roles).")
+        built_in, now_in = self.spec["data"].get("currency"), dataset.currency
+        if not same_currency(built_in, now_in):
+            raise InputError(f"The model was built on money in {built_in} but the data to score is in {now_in}; "
+                             f"convert the amounts to {built_in} first, or build a new model on this data.")
         built_on = self.spec["data"]["shape"]
         if dataset.shape != built_on:
             words = {"transactions": "transaction lines", "customer_table": "one row per customer"}
             raise InputError(f"The model was built on {words.get(built_on, built_on)} but the data to score has "
                              f"{words.get(dataset.shape, dataset.shape)}; score data of the same shape as the build's.")
+
+    def _check_scale(self, table: pd.DataFrame) -> None:
+        """Money and item counts on the build's scale: a median SCALE_JUMP times off is another currency or unit
+        (cents for units, grams for kilograms), not a change in behaviour, and would put everyone in one segment."""
+        from engine.features.catalogue import feature_def
+        from engine.formatting import feature_value
+
+        if len(table) < MIN_FOR_SCALE:
+            return
+        for name, built in zip(self.features, self.spec["features"]["fill"], strict=True):
+            spec = feature_def(name)
+            if spec is None or spec.unit not in ("currency", "items") or not built > 0:
+                continue
+            now = float(table[name].median())
+            if now > 0 and not 1 / SCALE_JUMP < now / built < SCALE_JUMP:
+                label = self.spec["features"]["labels"].get(name, name)
+                what = "currency or unit (cents instead of whole amounts?)" if spec.unit == "currency" else "unit"
+                raise InputError(
+                    f"The data to score has a median {label} of {feature_value(now, spec.unit)} per customer, "
+                    f"{now / built:,.3g} times the build's {feature_value(built, spec.unit)}: it looks like another "
+                    f"{what}; convert it to the build's, or build a new model on this data.")
 
     def _check_features(self, table: pd.DataFrame) -> None:
         from engine.features.catalogue import feature_def

@@ -267,3 +267,43 @@ def test_a_method_fitted_on_more_points_than_the_cap_stores_a_sample_and_says_so
     hits = [i for i, row in enumerate(X) if tuple(row.tolist()) in stored]
     assert len(hits) >= 100 and all(capped[ids[i]] == stored[tuple(X[i].tolist())] for i in hits)
     assert 0.5 < spec["build"]["agreement"] <= 1.0
+
+
+def _with_money(tmp_path, sample_paths, name: str, column: str, scale: float = 1.0, symbol: str = "") -> list[str]:
+    """The sample with its line value column renamed to ``column``, multiplied by ``scale``, written with ``symbol``."""
+    lines = pd.read_csv(next(p for p in sample_paths if p.endswith("Transactions.csv")))
+    values = lines.pop("TotalValue") * scale
+    lines[column] = [f"{symbol}{v:.2f}" for v in values] if symbol else values
+    folder = tmp_path / name
+    folder.mkdir()
+    lines.to_csv(folder / "Transactions.csv", index=False)
+    return [p for p in sample_paths if not p.endswith("Transactions.csv")] + [str(folder / "Transactions.csv")]
+
+
+def test_the_currency_the_data_names_is_kept_and_another_is_refused(tmp_path, sample_paths):
+    euros = _with_money(tmp_path, sample_paths, "eur", "Amount (EUR)")
+    spec = export_model(_build(euros, "kmeans"))
+    assert spec["data"]["currency"] == "EUR"
+    model = load_model(json.dumps(spec))
+    customers = spec["build"]["customers"]
+    assert len(model.score(_with_money(tmp_path, sample_paths, "symbol", "Amount", symbol="€")).table) == customers
+    with pytest.raises(InputError) as err:
+        model.score(_with_money(tmp_path, sample_paths, "gbp", "Amount", symbol="£"))
+    _one_sentence(str(err.value))
+    assert "money in EUR" in str(err.value) and "is in GBP" in str(err.value)
+    with pytest.raises(InputError, match="money in EUR"):
+        model.score(_with_money(tmp_path, sample_paths, "usd", "usd_total"))
+    # data that does not say its currency is scored (nothing to compare), and the sample names none
+    assert len(model.score(_with_money(tmp_path, sample_paths, "plain", "Amount")).table) == customers
+
+
+def test_money_a_hundred_times_the_builds_is_refused_as_another_unit(tmp_path, sample_paths, kmeans_spec):
+    model = load_model(json.dumps(kmeans_spec))
+    assert kmeans_spec["data"]["currency"] is None
+    with pytest.raises(InputError) as err:
+        model.score(_with_money(tmp_path, sample_paths, "cents", "TotalValue", scale=100.0))
+    _one_sentence(str(err.value))
+    assert "100 times the build's" in str(err.value) and "another currency or unit" in str(err.value)
+    # a real change of spending (doubled) is scored, not refused
+    doubled = model.score(_with_money(tmp_path, sample_paths, "double", "TotalValue", scale=2.0))
+    assert len(doubled.table) == kmeans_spec["build"]["customers"]
