@@ -46,7 +46,8 @@ def present_columns(dataset: Dataset) -> set[str]:
 
 def category_names(tx: pd.DataFrame) -> dict[str, str]:
     """Category → share feature name, the top categories by purchase spend (the rest pooled as Other)."""
-    buy = tx[_purchase_mask(tx) & tx["category"].notna() & (tx["amount"] > 0)]
+    lines = tx[["category", "amount"]]  # only the two columns: a subset of every column is a copy of the lines
+    buy = lines[_purchase_mask(tx) & lines["category"].notna() & (lines["amount"] > 0)]
     spend = buy.groupby(buy["category"].astype("str"))["amount"].sum()
     spend = spend.sort_index().sort_values(ascending=False, kind="stable")
     kept = list(spend.index[:MAX_CATEGORY_SHARES]) + (["Other"] if len(spend) > MAX_CATEGORY_SHARES else [])
@@ -270,7 +271,8 @@ def aggregate_transactions(dataset: Dataset, as_of, features: Iterable[FeatureDe
     present = present_columns(dataset)
     if "customer_id" not in present:
         raise no_customer_id_error()
-    tx = tx[tx["customer_id"].notna()]
+    if tx["customer_id"].isna().any():  # (a mask that keeps every line would still copy them all)
+        tx = tx[tx["customer_id"].notna()]
     if tx.empty:
         return pd.DataFrame(index=pd.Index([], name="customer_id", dtype="str")), None, None
     lines = CustomerLines(dataset, tx, present, as_of)

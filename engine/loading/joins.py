@@ -88,9 +88,11 @@ def positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
 
 
 def take(values: pd.Series, where: np.ndarray, index: pd.Index) -> pd.Series:
-    """values[where] aligned to ``index``; missing (-1) positions become NaN/NaT."""
+    """values[where] aligned to ``index``; missing (-1) positions become NaN/NaT; text becomes categorical."""
     if len(values) == 0:
         return pd.Series(np.nan, index=index).astype(values.dtype)
+    if isinstance(values.dtype, pd.StringDtype):  # a label per line as a code into the side table's labels:
+        values = values.astype("category")  # a million customers' lines hold ~350 MB less of region/category text
     picked = pd.Series(values.iloc[np.maximum(where, 0)].array, index=index)
     return picked.where(where >= 0)
 
