@@ -20,6 +20,7 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.features.catalogue import FEATURES, SHARE_PREFIX
+from engine.loading.quality import value_codes
 from engine.results import Dataset, FeatureDef
 
 MAX_CATEGORY_SHARES = 20  # categories beyond the top 20 by spend are pooled as "Other"
@@ -171,7 +172,7 @@ class CustomerLines:
         """Order of each line: its order id, else its timestamp (lines without either: one shared key)."""
         tx, present = self.tx, self.present
         if "order_id" in present:  # lines without an order id fall back to their timestamp
-            key = pd.factorize(tx["order_id"])[0]
+            key = value_codes(tx["order_id"])[0]  # pd.factorize's codes, without hashing sorted (unique) ids
             if "date" in present and (key < 0).any():
                 key = np.where(key < 0, key.max() + 1 + pd.factorize(tx["date"])[0], key)
         elif "date" in present:

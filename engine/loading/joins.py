@@ -82,9 +82,16 @@ def positions(keys: pd.Series, index: pd.Index) -> np.ndarray:
 
     pandas' ``isin``/``map`` on Arrow-backed strings loop in Python; this stays in C++ (1M keys: ~0.1 s).
     """
-    haystack = pa.array(index.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-    needles = pa.array(keys.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    haystack, needles = _arrow_text(index), _arrow_text(keys)
     return pc.index_in(needles, value_set=haystack).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _arrow_text(values: pd.Series | pd.Index) -> pa.Array:
+    """Text as an Arrow array: Arrow-backed text as it is (no round trip through a million Python strings)."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        array = pa.array(values.array)
+        return array.cast(pa.large_string()) if array.type != pa.large_string() else array
+    return pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.large_string(), from_pandas=True)
 
 
 def take(values: pd.Series, where: np.ndarray, index: pd.Index) -> pd.Series:
