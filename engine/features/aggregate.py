@@ -49,7 +49,12 @@ def category_names(tx: pd.DataFrame) -> dict[str, str]:
     """Category → share feature name, the top categories by purchase spend (the rest pooled as Other)."""
     lines = tx[["category", "amount"]]  # only the two columns: a subset of every column is a copy of the lines
     buy = lines[_purchase_mask(tx) & lines["category"].notna() & (lines["amount"] > 0)]
-    spend = buy.groupby(buy["category"].astype("str"))["amount"].sum()
+    category = buy["category"]
+    if isinstance(category.dtype, pd.CategoricalDtype):  # joined from the products table: group by the codes, not
+        spend = buy["amount"].groupby(category.cat.codes.to_numpy()).sum()  # by 11M strings spelled out
+        spend.index = category.cat.categories.astype("str")[spend.index]
+    else:
+        spend = buy.groupby(category.astype("str"))["amount"].sum()
     spend = spend.sort_index().sort_values(ascending=False, kind="stable")
     kept = list(spend.index[:MAX_CATEGORY_SHARES]) + (["Other"] if len(spend) > MAX_CATEGORY_SHARES else [])
     names: dict[str, str] = {}
