@@ -341,4 +341,3 @@ def run_project(project: Project, progress: Progress | None = None, dataset: Dat
     release_lines(analysis)
     analysis.run_all(progress)
     return analysis.to_result()
-
