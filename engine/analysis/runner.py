@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.analysis import steps as pipeline
+from engine.analysis.memory import release_lines
 from engine.analysis.stages import (
     STAGE_FP,
     STAGE_ORDER,
@@ -336,5 +337,7 @@ def run_project(project: Project, progress: Progress | None = None, dataset: Dat
     analysis = Analysis(project=project)
     if dataset is not None:
         analysis.data = Stored(dataset, analysis.fingerprint("data"))
+    analysis.run_through("features", progress and (lambda message, fraction: fraction < 1 and progress(message, fraction)))
+    release_lines(analysis)
     analysis.run_all(progress)
     return analysis.to_result()

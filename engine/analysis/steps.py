@@ -38,12 +38,14 @@ def notes_for_report(narrative: dict, dataset: Dataset, features: FeatureMatrix,
 
 def load(project: Project) -> Dataset:
     """Stage 1: read, recognise and join the data files named in the project."""
+    from engine.analysis.memory import arrow_pool_that_returns_memory
     from engine.errors import InputError
     from engine.loading.dataset import load_dataset
     from engine.loading.limits import ReadLimits
 
     if not project.data.paths:
         raise InputError("No data files were given; pass one or more files or a folder (or use --demo).")
+    arrow_pool_that_returns_memory()
     return load_dataset(
         project.data.paths, roles=project.data.roles or None, sheet=project.data.sheet, returns=project.data.returns,
         duplicates=project.data.duplicates, exclude_sheets=project.data.exclude_sheets,

@@ -22,6 +22,7 @@ import pandas as pd
 from engine.errors import InputError
 from engine.features.catalogue import FEATURES, SHARE_PREFIX
 from engine.features.period import as_of_stamp, lines_up_to
+from engine.loading.quality import value_codes
 from engine.results import Dataset, FeatureDef
 
 MAX_CATEGORY_SHARES = 20  # categories beyond the top 20 by spend are pooled as "Other"
@@ -48,8 +49,14 @@ def present_columns(dataset: Dataset) -> set[str]:
 
 def category_names(tx: pd.DataFrame) -> dict[str, str]:
     """Category → share feature name, the top categories by purchase spend (the rest pooled as Other)."""
-    buy = tx[_purchase_mask(tx) & tx["category"].notna() & (tx["amount"] > 0)]
-    spend = buy.groupby(buy["category"].astype("str"))["amount"].sum()
+    lines = tx[["category", "amount"]]  # only the two columns: a subset of every column is a copy of the lines
+    buy = lines[_purchase_mask(tx) & lines["category"].notna() & (lines["amount"] > 0)]
+    category = buy["category"]
+    if isinstance(category.dtype, pd.CategoricalDtype):  # joined from the products table: group by the codes, not
+        spend = buy["amount"].groupby(category.cat.codes.to_numpy()).sum()  # by 11M strings spelled out
+        spend.index = category.cat.categories.astype("str")[spend.index]
+    else:
+        spend = buy.groupby(category.astype("str"))["amount"].sum()
     spend = spend.sort_index().sort_values(ascending=False, kind="stable")
     kept = list(spend.index[:MAX_CATEGORY_SHARES]) + (["Other"] if len(spend) > MAX_CATEGORY_SHARES else [])
     names: dict[str, str] = {}
@@ -159,7 +166,7 @@ class CustomerLines:
         """Order of each line: its order id, else its timestamp (lines without either: one shared key)."""
         tx, present = self.tx, self.present
         if "order_id" in present:  # lines without an order id fall back to their timestamp
-            key = pd.factorize(tx["order_id"])[0]
+            key = value_codes(tx["order_id"])[0]  # pd.factorize's codes, without hashing sorted (unique) ids
             if "date" in present and (key < 0).any():
                 key = np.where(key < 0, key.max() + 1 + pd.factorize(tx["date"])[0], key)
         elif "date" in present:
@@ -259,9 +266,10 @@ def aggregate_transactions(dataset: Dataset, as_of, features: Iterable[FeatureDe
     present = present_columns(dataset)
     if "customer_id" not in present:
         raise no_customer_id_error()
-    tx = tx[tx["customer_id"].notna()]
+    if tx["customer_id"].isna().any():  # (a mask that keeps every line would still copy them all)
+        tx = tx[tx["customer_id"].notna()]
     if as_of is not None and "date" in present and not tx.empty:
-        tx, _ = lines_up_to(tx, as_of)  # only the lines on or before the analysis date
+        tx, _ = lines_up_to(tx, as_of)  # only the lines on or before the analysis date (no copy when all are)
     if tx.empty:
         return pd.DataFrame(index=pd.Index([], name="customer_id", dtype="str")), None, None
     lines = CustomerLines(dataset, tx, present, as_of)

@@ -38,7 +38,7 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.formatting import plural
-from engine.loading.canonical import NUMBER_ROLES, Table, canonical_lines, put_ids
+from engine.loading.canonical import NUMBER_ROLES, Table, canonical_lines, kept_lines, kept_rows, put_ids
 from engine.loading.currency import money_currency
 from engine.loading.dates import future_cutoff, future_rows
 from engine.loading.io import expand_paths
@@ -216,7 +216,7 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
         raise InputError(f"All {n_read:,} rows of {name} were removed during cleaning ({reasons}); "
                          "check the column roles with `python -m engine inspect`.")
     n_identical_kept = 0 if drop_identical else int((keep & identical).sum())
-    tx = tx[keep].reset_index(drop=True)
+    tx = kept_lines(tx, keep.to_numpy())
     by_customer = customer_codes(tx["customer_id"])  # one factorisation serves every per-customer count below
     findings[:0] = [rows_sentence(n, n_read, f"{what} and were excluded") for n, what in steps if n]
     if n_identical_kept:
@@ -247,7 +247,7 @@ def _transactions_dataset(main: Table, tables: list[Table], returns: str, duplic
         non_positive_prices=n_non_positive, outliers=outliers, outlier_rule=rule,
         first_purchase_before_signup=n_early, findings=findings)
     # unit="row" clusters the main table's own columns, on the same rows the quality summary counts as used.
-    rows = put_ids(frame[keep.to_numpy()].reset_index(drop=True), main, keep.to_numpy())
+    rows = kept_rows(main, keep.to_numpy(), tx)
     masked = mask_implausible(rows, skip={roles[r] for r in ID_ROLES + NUMBER_ROLES if r in roles})
     _say_implausible(quality, name, implausible + [(name, column, n) for column, n in masked.items()])
     return Dataset(tables=[t.info for t in tables], shape="transactions", transactions=tx, customers=customers,

@@ -117,7 +117,7 @@ def identical_rows(frame: pd.DataFrame) -> np.ndarray:
     rows = np.arange(len(frame))  # rows still tied with another on every column so far
     group = np.zeros(len(frame), dtype=np.int64)  # their group of equal values so far (0..len(rows)-1)
     for i, column in enumerate(frame.columns):
-        codes, n_codes = _codes(frame[column] if len(rows) == len(frame) else frame[column].iloc[rows])
+        codes, n_codes = value_codes(frame[column] if len(rows) == len(frame) else frame[column].iloc[rows])
         key = codes + 1 if i == 0 else group * (n_codes + 1) + codes + 1  # missing values share code 0
         group = key if i == 0 else pd.factorize(key)[0]
         tied = np.bincount(group)[group] > 1
@@ -129,7 +129,7 @@ def identical_rows(frame: pd.DataFrame) -> np.ndarray:
     return identical
 
 
-def _codes(values: pd.Series) -> tuple[np.ndarray, int]:
+def value_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """Codes of equal values (-1 for missing) and how many distinct values; Arrow text is encoded in C++.
 
     A column that strictly increases (a sorted transaction id, the usual first column of an export)

@@ -412,3 +412,28 @@ def test_a_unit_the_data_cannot_give_is_refused(tmp_path):
     with pytest.raises(InputError, match="choose row"):
         analysis.set_unit("customer")
     assert analysis.project.data.unit == "row"
+
+
+def test_a_one_shot_build_lets_the_lines_go_after_customer_features(tmp_path):
+    """run_project keeps the dataset's line tables only until the customer features are built (zero rows,
+    same columns after); a dataset passed in by the caller keeps its own lines, and the result is the same."""
+    from engine.analysis.runner import run_project
+    from engine.analysis.steps import load
+    from engine.project import demo_project
+
+    project = demo_project()
+    project.clustering.algorithms = ["kmeans"]
+    project.clustering.k_range = (2, 4)
+    project.clustering.stability_resamples = 0
+    dataset = load(project)
+    lines, rows = dataset.transactions, dataset.rows
+    result = run_project(project, dataset=dataset)
+    assert dataset.transactions is lines and dataset.rows is rows and len(lines) > 0
+    assert len(result.dataset.transactions) == 0 and list(result.dataset.transactions.columns) == list(lines.columns)
+    assert len(result.dataset.rows) == 0 and list(result.dataset.rows.columns) == list(rows.columns)
+    assert result.dataset.quality is dataset.quality and result.dataset.customers is dataset.customers
+    again = Analysis(project=project)
+    again.data = Stored(dataset, again.fingerprint("data"))
+    again.run_all()
+    assert result.chosen.metrics == again.to_result().chosen.metrics
+    assert len(again.to_result().dataset.transactions) == len(lines)  # the app's Analysis keeps them

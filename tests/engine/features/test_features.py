@@ -353,3 +353,18 @@ def test_customer_table_shape_uses_its_numeric_columns():
     assert matrix.warnings == ["Feature Age is missing for 1 of 4 customers; they were given its median (45)."]
     assert matrix.attributes["region"].tolist() == ["N", "S", "N", "S"]
     assert matrix.revenue.tolist() == [100, 250, 80, 400]
+
+
+def test_category_names_are_the_same_whether_categories_are_text_or_codes():
+    """A category joined from the products table is categorical; the top categories by spend, their order and the
+    pooled "Other" must not depend on that."""
+    from engine.features.aggregate import MAX_CATEGORY_SHARES, category_names
+
+    rng = np.random.default_rng(0)
+    labels = np.array([f"Cat {i:02d}" for i in range(MAX_CATEGORY_SHARES + 4)] + ["Home & Garden", None], dtype=object)
+    tx = pd.DataFrame({"category": labels[rng.integers(0, len(labels), 4000)],
+                       "amount": rng.normal(10, 20, 4000), "is_return": rng.random(4000) < 0.05})
+    as_text = category_names(tx.assign(category=tx["category"].astype("str")))
+    as_codes = category_names(tx.assign(category=tx["category"].astype("category")))
+    assert list(as_codes.items()) == list(as_text.items())
+    assert len(as_text) == MAX_CATEGORY_SHARES + 1 and "Other" in as_text

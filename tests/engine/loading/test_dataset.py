@@ -316,3 +316,34 @@ def test_a_column_merely_named_signup_date_is_not_taken_for_signup_dates(tmp_pat
     assert dataset.quality.first_purchase_before_signup == 0
     assert dataset.shape == "transactions" and dataset.quality.rows_used == 18
     assert "signup_date" not in dataset.transactions or dataset.transactions["signup_date"].isna().all()
+
+
+def test_rows_ids_are_the_canonical_lines_ids_when_rows_are_dropped(tmp_path):
+    """The main table's rows take their normalised ids from the lines kept (one copy for both), row for row."""
+    text = ("OrderID,CustomerID,OrderDate,Quantity,Amount\n"
+            "O1, 17.0 ,2024-01-01,1,5.0\nO2,,2024-01-02,1,5.0\nO3,B,not a date,1,5.0\n"
+            "O4,B,2024-01-03,1,5.0\nO1, 17.0 ,2024-01-01,1,5.0\nO5,C ,2024-01-04,2,7.5\n")
+    data = load_dataset(write(tmp_path, "t.csv", text))
+    assert data.quality.rows_used == len(data.rows) == len(data.transactions) == 3
+    assert list(data.rows.columns) == ["OrderID", "CustomerID", "OrderDate", "Quantity", "Amount"]
+    assert data.rows["CustomerID"].tolist() == data.transactions["customer_id"].tolist() == ["17", "B", "C"]
+    assert data.rows["OrderID"].tolist() == data.transactions["order_id"].tolist() == ["O1", "O4", "O5"]
+    assert data.rows["Amount"].tolist() == [5.0, 5.0, 7.5]
+
+
+def test_an_all_blank_id_column_in_rows_stays_as_before(tmp_path):
+    """An order id column with no value is not taken from the lines (nothing to share): rows keep it as missing."""
+    text = "OrderID,CustomerID,OrderDate,Amount\n,A,2024-01-01,5.0\n,B,2024-01-02,6.0\n,A,2024-01-05,7.0\n"
+    data = load_dataset(write(tmp_path, "t.csv", text), roles={"order_id": "OrderID"})
+    assert list(data.rows.columns) == ["OrderID", "CustomerID", "OrderDate", "Amount"]
+    assert data.rows["OrderID"].isna().all() and data.rows["CustomerID"].tolist() == ["A", "B", "A"]
+
+
+def test_joined_labels_are_codes_into_the_side_tables_labels(tmp_path):
+    """Region and category joined onto every line are categorical (one code per line, not one string), with
+    the same values and missing where the side table has no match."""
+    write_three_tables(tmp_path)
+    tx = load_dataset(tmp_path).transactions
+    assert isinstance(tx["region"].dtype, pd.CategoricalDtype) and isinstance(tx["category"].dtype, pd.CategoricalDtype)
+    assert sorted(tx["category"].cat.categories) == ["Books", "Electronics", "Home Decor"]
+    assert tx["category"].tolist() == ["Home Decor", "Books", "Electronics", "Home Decor", "Books", "Electronics"]
