@@ -50,6 +50,7 @@ class Migration:
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
     value: dict[int, float] = field(default_factory=dict)  # revenue per customer of each segment at ``start``
+    note: str = ""  # how the customers were scored (the model used), printed under the table
 
     def count(self, kind: str) -> int:
         return int((self.customers["kind"] == kind).sum())
