@@ -39,6 +39,8 @@ def verb(migration: Migration, source: int, target: int) -> str:
 def _worth(migration: Migration, revenue: float) -> str:
     if not migration.has_revenue or revenue is None or not math.isfinite(revenue):
         return ""
+    if revenue == 0:
+        return ", with no revenue in the last period"
     if revenue < 0:
         return f", with net returns of {money(-revenue, 0)} in the last period"
     return f", worth {money(revenue, 0)} of revenue in the last period"

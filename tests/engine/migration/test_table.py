@@ -75,10 +75,10 @@ def test_biggest_flows_most_customers_then_most_revenue(migration):
 
 def test_flow_sentences(migration):
     assert flow_sentences(migration) == [
-        "2 customers (50.0% of Loyal regulars) slipped to At risk, worth 0 of revenue in the last period.",
+        "2 customers (50.0% of Loyal regulars) slipped to At risk, with no revenue in the last period.",
         "1 customer (50.0% of At risk) moved up to Loyal regulars, worth 800 of revenue in the last period.",
         "1 customer (25.0% of Loyal regulars) slipped to Occasional buyers, worth 60 of revenue in the last period.",
-        "1 customer (25.0% of Occasional buyers) slipped to At risk, worth 0 of revenue in the last period.",
+        "1 customer (25.0% of Occasional buyers) slipped to At risk, with no revenue in the last period.",
     ]
 
 
@@ -169,3 +169,36 @@ def test_the_first_date_must_come_first():
         migration_table(before(), after(), SEGMENTS, start=END, end=START)
     with pytest.raises(InputError, match="must be before"):
         migration_table(before(), after(), SEGMENTS, start=START, end=START)
+
+
+def test_the_flows_csv_and_the_summary_block(migration):
+    import csv
+    import io
+    import json
+
+    from engine.migration.export import flows_csv, summary_block
+
+    rows = list(csv.DictReader(io.StringIO(flows_csv(migration))))
+    assert len(rows) == 10
+    assert rows[1] == {"kind": "moved", "from_segment": "0", "from_name": "Loyal regulars", "to_segment": "1",
+                       "to_name": "At risk", "customers": "2", "share": "0.5", "revenue": "0.0", "quiet": "2"}
+    assert rows[-1]["kind"] == "appeared" and rows[-1]["from_segment"] == "" and rows[-1]["share"] == "0.6667"
+    gone = next(r for r in rows if r["kind"] == "gone")
+    assert (gone["to_segment"], gone["revenue"], gone["quiet"]) == ("", "", "")
+    block = json.loads(json.dumps(summary_block(migration), allow_nan=False))
+    assert {k: block[k] for k in ("from", "to", "customers_from", "customers_to", "stayed", "moved", "appeared",
+                                  "gone", "quiet", "revenue")} == {
+        "from": "2024-03-01", "to": "2024-06-01", "customers_from": 10, "customers_to": 12, "stayed": 4,
+        "moved": 5, "appeared": 3, "gone": 1, "quiet": 4, "revenue": 2100}
+    assert block["flows"][1]["share"] == 0.5 and block["flows"][-1]["share"] == 0.6667
+    assert block["sentences"][0] == flow_sentences(migration)[0]
+    assert block["segments"] == [{"id": 0, "name": "Loyal regulars"}, {"id": 1, "name": "At risk"},
+                                 {"id": 2, "name": "Occasional buyers"}]
+
+
+def test_a_name_a_spreadsheet_would_run_is_quoted_in_the_csv():
+    from engine.migration.export import flows_csv
+
+    m = migration_table(before(), after(), {0: "=HYPERLINK(1)", 1: "At risk", 2: "+1"})
+    text = flows_csv(m)
+    assert "'=HYPERLINK(1)" in text and ",'+1," in text
