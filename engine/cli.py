@@ -1,4 +1,4 @@
-"""Command line: ``inspect`` and ``build`` (DESIGN.md §3).
+"""Command line: ``inspect``, ``build`` and ``migrate`` (DESIGN.md §3).
 
 Errors are one line on stderr and a non-zero exit (2 for bad input, 1 for an
 internal error), never a traceback; set SEGMENTATION_DEBUG=1 to see one.
@@ -42,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--export-project", dest="export_project", help="write the project file that rebuilds this report")
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("--progress", action="store_true", help="print progress lines (default when on a terminal)")
+
+    m = sub.add_parser("migrate", help="score customers at two dates with a saved model and show who moved where")
+    m.add_argument("model", metavar="MODEL", help="model file written by build --export-model")
+    m.add_argument("paths", nargs="+", metavar="PATH", help="data files or folders")
+    m.add_argument("--from", dest="start", required=True, metavar="DATE", help="first date (YYYY-MM-DD)")
+    m.add_argument("--to", dest="end", required=True, metavar="DATE", help="second date (YYYY-MM-DD), after --from")
+    m.add_argument("--out", help="write the migration table (one line per from -> to flow, CSV) here")
+    m.add_argument("--summary", help="write the migration as JSON here")
+    m.add_argument("--top", type=int, default=5, help="how many of the biggest flows to print (default 5)")
     return p
 
 
@@ -56,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         if not os.environ.get("SEGMENTATION_DEBUG"):  # last line of defence: no library warning (numpy overflow,
             warnings.simplefilter("ignore")  # ...) reaches the user's terminal; the data's problems are in the report
-        return run_guarded(lambda: _inspect(args) if args.command == "inspect" else _build(args))
+        commands = {"inspect": _inspect, "build": _build, "migrate": _migrate}
+        return run_guarded(lambda: commands[args.command](args))
 
 
 def run_guarded(work) -> int:
@@ -189,3 +199,28 @@ def _check_outputs(args, project) -> None:
     check_outputs(files, inputs, {"--charts": args.charts})
     if project.report.logo:
         logo_data_uri(project.report.logo)
+
+
+def _migrate(args) -> int:
+    from engine.migration import flow_sentences, flows_csv, summary_block, summary_sentences
+    from engine.migration.run import check_dates, migrate
+    from engine.model import load_model
+    from engine.project_paths import check_outputs, input_files, write_output
+
+    check_dates(args.start, args.end)  # before reading anything
+    if args.top < 0:
+        raise InputError(f"--top is {args.top}; use 0 or more.")
+    inputs = [("the data file", f) for f in input_files(args.paths)] + [("the model file", args.model)]
+    check_outputs({"--out": args.out, "--summary": args.summary}, inputs, {})
+    model = load_model(args.model)
+    migration = migrate(model, args.start, args.end, paths=list(args.paths), model_name=Path(args.model).name)
+    if args.out:
+        write_output(args.out, flows_csv(migration))
+    if args.summary:
+        block = {"model": Path(args.model).name, **summary_block(migration), "warnings": list(migration.warnings)}
+        write_output(args.summary, json.dumps(block, indent=2, allow_nan=False))
+    for line in flow_sentences(migration, args.top) + summary_sentences(migration):
+        print(line)
+    for warning in migration.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    return 0

@@ -51,6 +51,7 @@ class Migration:
     end: pd.Timestamp | None = None
     value: dict[int, float] = field(default_factory=dict)  # revenue per customer of each segment at ``start``
     note: str = ""  # how the customers were scored (the model used), printed under the table
+    warnings: list[str] = field(default_factory=list)  # the scorings' warnings, each once
 
     def count(self, kind: str) -> int:
         return int((self.customers["kind"] == kind).sum())

@@ -133,3 +133,15 @@ def test_the_chart_says_so_when_nobody_moved_and_repeated_names_stay_apart():
                             {0: "Same", 1: "Other", 2: "Same"})
     labels = [r["flow"] for r in flows_chart(twins.flows[twins.flows["kind"] == "moved"])["datasets"]["flows"]]
     assert labels == ["Same → Other", "Same (2) → Other"]  # the migration's names already tell them apart
+
+
+def test_the_summary_json_has_a_migration_block_only_with_a_migration():
+    import json
+
+    from engine.report.exports import summary_dict
+
+    assert "migration" not in summary_dict(make_result())
+    block = json.loads(json.dumps(summary_dict(with_migration()), allow_nan=False))["migration"]
+    assert (block["from"], block["to"], block["moved"], block["appeared"], block["quiet"]) == (
+        "2024-03-01", "2024-06-01", 5, 3, 4)
+    assert [f["customers"] for f in block["flows"]] == [1, 2, 1, 1, 1, 1, 2, 1, 1, 2]
