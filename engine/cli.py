@@ -194,11 +194,16 @@ def _check_outputs(args, project) -> None:
     inputs = [("the data file", f) for f in input_files(project.data.paths)]
     inputs += [("the project file", args.project)] if args.project else []
     inputs += [("the logo", project.report.logo)] if project.report.logo else []
+    inputs += [("the migration's model file", project.migration.model)] if project.migration is not None else []
     files = {"--out": args.out, "--html": args.html, "--summary": args.summary, "--assignments": args.assignments,
              "--profiles": args.profiles, "--export-project": args.export_project}
     check_outputs(files, inputs, {"--charts": args.charts})
     if project.report.logo:
         logo_data_uri(project.report.logo)
+    if project.migration is not None:  # a missing or broken model file stops the build before the analysis
+        from engine.model import load_model
+
+        load_model(project.migration.model)
 
 
 def _migrate(args) -> int:

@@ -101,12 +101,14 @@ with st.expander("How segments moved (optional)", expanded=migration is not None
             path = save_model(model_file.name, model_file.getvalue()) if model_file is not None else migration.model
             analysis.project.migration = migration_spec(path, start.isoformat(), end.isoformat())
             state.forget("report.sections")  # the list of sections offered changes
+            state.forget("report.migration_")  # the dates shown are the project's
 
         if ui.attempt(set_migration):
             st.rerun()
     elif drop_migration:
         analysis.project.migration = None
         state.forget("report.sections")
+        state.forget("report.migration_")
         st.rerun()
 
 html = []
