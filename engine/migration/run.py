@@ -44,23 +44,36 @@ def migrate(model, start, end, *, paths: list[str] | None = None, dataset=None, 
         if not paths:
             raise InputError("Name the data to score: one or more files or folders.")
         dataset = model.load_data(list(paths))
+    first, last = _date_range(dataset)
+    if first is not None and start < first:
+        raise InputError(f"{what[0]} ({start.date()}) is before the first transaction date ({first.date()}); "
+                         "choose dates inside the data.")
     before = model.score_dataset(dataset, as_of=start)
     after = model.score_dataset(dataset, as_of=end)
     migration = migration_table(before.table, after.table, model.segments, start=start, end=end)
     called = f"the saved model {model_name}" if model_name else "the saved model"
-    migration.note = (f"Both placements use {called} ({len(model.segments)} segments); "
-                      f"the data runs to {long_date(_last_date(dataset))}.")
-    seen = []
-    for warning in list(before.warnings) + list(after.warnings):
-        if warning not in seen:
-            seen.append(warning)
+    migration.note = (f"Both placements use {called} ({len(model.segments)} segments)"
+                      + (f"; the data runs to {long_date(last)}." if last is not None else "."))
+    seen = [] if last is None or end <= last else [
+        f"The data ends on {long_date(last)}, before {what[1]} ({long_date(end)}): nothing bought after "
+        f"{long_date(last)} is in it, so recency at the second date includes days without data."]
+    for day, scored in ((start, before), (end, after)):
+        seen += [f"On {long_date(day)}: {warning}" for warning in scored.warnings]
     migration.warnings = seen
     return migration
 
 
-def _last_date(dataset):
-    quality = getattr(dataset, "quality", None)
-    return getattr(quality, "date_max", None)
+def _date_range(dataset) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """First and last transaction day of the data (None without dates)."""
+    q = dataset.quality
+
+    def day(value):
+        if value is None or pd.isna(value):
+            return None
+        stamp = pd.Timestamp(value)
+        return (stamp.tz_localize(None) if stamp.tz is not None else stamp).normalize()
+
+    return day(q.date_min), day(q.date_max)
 
 
 def migrate_project(project) -> Migration:

@@ -47,4 +47,5 @@ def build_migration(ctx: ReportContext) -> dict:
         "has_revenue": m.has_revenue,
         "chart": ctx.chart(flows_chart(top, subtitle=subtitle), "flows"),
         "note": m.note,
+        "warnings": list(m.warnings),
     }

@@ -102,6 +102,11 @@ def test_hostile_segment_names_are_text_in_the_html_and_the_pdf():
     html = render_html(result)
     assert "<script" not in html.lower() and "<img src=\"http" not in html
     assert "(50.0% of Big &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;) slipped to" in html
+    result.migration.warnings = [f"On 1 June 2024: {SCRIPT}"]
+    result.migration.note = f"Both placements use the saved model {SCRIPT}.json."
+    html = render_html(result)
+    assert "<script" not in html.lower()
+    assert "<li>On 1 June 2024: &lt;script&gt;" in html and "the saved model &lt;script&gt;" in html
     fetcher = SafeFetcher()
     render_pdf(html, fetcher=fetcher)
     assert fetcher.non_data_requests == [] and fetcher.refused == []
