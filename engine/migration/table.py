@@ -113,37 +113,54 @@ def migration_table(before: pd.DataFrame, after: pd.DataFrame, segments: dict[in
     if start is not None and end is not None and start >= end:
         raise InputError(f"The first date ({start.date()}) must be before the second ({end.date()}).")
 
-    ids = sorted({int(s) for s in before["segment"]} | {int(s) for s in after["segment"]} | set(segments or {}))
+    seen = np.union1d(np.unique(before["segment"].to_numpy()), np.unique(after["segment"].to_numpy()))
+    ids = sorted({int(s) for s in seen} | set(segments or {}))
     ids = [c for c in ids if c != NOISE] + ([NOISE] if NOISE in ids else [])
     names = _display_names(ids, segments or {})
 
-    both = before.index.union(after.index, sort=False)
-    frame = pd.DataFrame(index=both)
-    frame.index.name = "customer_id"
-    frame["from_segment"] = before["segment"].reindex(both).astype("Int64")
-    frame["to_segment"] = after["segment"].reindex(both).astype("Int64")
-    in_before, in_after = frame["from_segment"].notna(), frame["to_segment"].notna()
-    same = (frame["from_segment"] == frame["to_segment"]).fillna(False).astype(bool)
-    frame["kind"] = np.select([~in_before, ~in_after, same], [APPEARED, GONE, STAYED], MOVED)
+    # every customer once: those at the first date in its order, then the new ones; positions, not labels
+    # (one get_indexer per table: reindexing each column by text labels is slow on a million customers)
+    new = np.flatnonzero(before.index.get_indexer(after.index) < 0)  # positions in ``after`` of new customers
+    both = before.index.append(after.index[new])
+    pos_b = np.concatenate([np.arange(len(before)), np.full(len(new), -1)])
+    pos_a = np.concatenate([after.index.get_indexer(before.index), new])
+    in_before, in_after = pos_b >= 0, pos_a >= 0
+    seg_b, seg_a = _take(before["segment"].to_numpy(), pos_b, 0), _take(after["segment"].to_numpy(), pos_a, 0)
+    frame = pd.DataFrame({
+        "from_segment": pd.arrays.IntegerArray(seg_b.astype(np.int64), ~in_before),
+        "to_segment": pd.arrays.IntegerArray(seg_a.astype(np.int64), ~in_after),
+        "kind": np.select([~in_before, ~in_after, seg_b == seg_a], [APPEARED, GONE, STAYED], MOVED),
+    }, index=pd.Index(both, name="customer_id"))
 
-    rev_before = pd.to_numeric(before["revenue"], errors="coerce").reindex(both)
-    rev_after = pd.to_numeric(after["revenue"], errors="coerce").reindex(both)
-    has_revenue = bool(rev_before.notna().any() or rev_after.notna().any())
-    if has_revenue:
-        frame["revenue"] = (rev_after.fillna(0.0) - rev_before.fillna(0.0)).where(in_after, np.nan)
-    else:
-        frame["revenue"] = np.nan
-    last_before = pd.to_datetime(before["last_date"], errors="coerce").reindex(both)
-    last_after = pd.to_datetime(after["last_date"], errors="coerce").reindex(both)
-    known = in_before & in_after & last_before.notna() & last_after.notna()
-    frame["quiet"] = pd.array((last_after <= last_before).where(known, pd.NA), dtype="boolean")
+    rev_b = _take(pd.to_numeric(before["revenue"], errors="coerce").to_numpy(dtype=float), pos_b, np.nan)
+    rev_a = _take(pd.to_numeric(after["revenue"], errors="coerce").to_numpy(dtype=float), pos_a, np.nan)
+    has_revenue = bool(np.isfinite(rev_b).any() or np.isfinite(rev_a).any())
+    frame["revenue"] = np.where(in_after, np.nan_to_num(rev_a) - np.nan_to_num(rev_b), np.nan) if has_revenue \
+        else np.nan
+    last_b = _take(pd.to_datetime(before["last_date"], errors="coerce").to_numpy(dtype="datetime64[ns]"), pos_b,
+                   np.datetime64("NaT"))
+    last_a = _take(pd.to_datetime(after["last_date"], errors="coerce").to_numpy(dtype="datetime64[ns]"), pos_a,
+                   np.datetime64("NaT"))
+    known = in_before & in_after & ~np.isnat(last_b) & ~np.isnat(last_a)
+    frame["quiet"] = pd.arrays.BooleanArray(np.where(known, last_a <= last_b, False), ~known)
 
     value = {}
-    if has_revenue and not before.empty:
-        per_customer = rev_before[in_before].groupby(frame.loc[in_before, "from_segment"].astype(int)).mean()
+    if has_revenue and in_before.any():
+        per_customer = pd.Series(rev_b[in_before]).groupby(seg_b[in_before]).mean()
         value = {int(c): float(v) for c, v in per_customer.items() if np.isfinite(v)}
     return Migration(customers=frame, flows=_flows(frame, ids, names, has_revenue), segments=names,
                      has_revenue=has_revenue, start=start, end=end, value=value)
+
+
+def _take(values: np.ndarray, positions: np.ndarray, missing) -> np.ndarray:
+    """``values`` at ``positions``; ``missing`` where the position is -1 (not in that table)."""
+    if len(values) == 0:
+        return np.full(len(positions), missing, dtype=values.dtype)
+    out = values[np.maximum(positions, 0)]
+    if (positions < 0).any():
+        out = out.copy()
+        out[positions < 0] = missing
+    return out
 
 
 def _checked(table, what: str) -> pd.DataFrame:
@@ -152,7 +169,7 @@ def _checked(table, what: str) -> pd.DataFrame:
     missing = [c for c in REQUIRED if c not in table.columns]
     if missing:
         raise InputError(f"{what.capitalize()} has no column {missing[0]!r}; score the customers with the model first.")
-    index = table.index.astype(str)
+    index = pd.Index(np.asarray(table.index.astype(str), dtype=object), dtype=object)  # plain labels: fast lookups
     if index.has_duplicates:
         repeated = index[index.duplicated()][0]
         raise InputError(f"{what.capitalize()} lists customer {repeated!r} twice; each customer must appear once.")
