@@ -1,4 +1,5 @@
-"""Command line: ``inspect``, ``build`` and ``migrate`` (DESIGN.md §3).
+"""Command line: ``inspect``, ``build``, ``score`` (a saved model on new data, issue 14) and ``migrate``
+(DESIGN.md §3).
 
 Errors are one line on stderr and a non-zero exit (2 for bad input, 1 for an
 internal error), never a traceback; set SEGMENTATION_DEBUG=1 to see one.
@@ -40,8 +41,18 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--charts", metavar="DIR",
                    help="write every chart of the report into this folder as PNG (print resolution) and SVG")
     b.add_argument("--export-project", dest="export_project", help="write the project file that rebuilds this report")
+    b.add_argument("--export-model", dest="export_model",
+                   help="write the chosen model as a JSON model file (for python -m engine score)")
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("--progress", action="store_true", help="print progress lines (default when on a terminal)")
+
+    s = sub.add_parser("score", help="place the customers of new data in a saved model's segments")
+    s.add_argument("model", metavar="MODEL", help="model file written by build --export-model")
+    s.add_argument("paths", nargs="+", metavar="PATH", help="data files or folders to score")
+    s.add_argument("--out", required=True, help="CSV file to write (one line per customer)")
+    s.add_argument("--as-of", dest="as_of", help="reference date (YYYY-MM-DD); default the day after the last date")
+    s.add_argument("--summary", help="write the summary JSON (shares now against at build time) here")
+    s.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     m = sub.add_parser("migrate", help="score customers at two dates with a saved model and show who moved where")
     m.add_argument("model", metavar="MODEL", help="model file written by build --export-model")
@@ -65,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         if not os.environ.get("SEGMENTATION_DEBUG"):  # last line of defence: no library warning (numpy overflow,
             warnings.simplefilter("ignore")  # ...) reaches the user's terminal; the data's problems are in the report
-        commands = {"inspect": _inspect, "build": _build, "migrate": _migrate}
+        commands = {"inspect": _inspect, "build": _build, "score": _score, "migrate": _migrate}
         return run_guarded(lambda: commands[args.command](args))
 
 
@@ -157,6 +168,11 @@ def _build(args) -> int:
         result.timings_s["sections"] = round(time.perf_counter() - t0, 3)
         html, pdf = pool.report(context)
         result.timings_s.update(pool.timings)
+    model_text = None
+    if args.export_model:  # before any file is written: a model that cannot be saved leaves no half-done outputs
+        from engine.model import model_json
+
+        model_text = model_json(result)
     write_output(out, pdf)
     if args.html:
         write_output(args.html, html)
@@ -176,6 +192,8 @@ def _build(args) -> int:
         write_output(args.export_project, exported.to_json())
     if args.summary:
         write_output(args.summary, json.dumps(exports.summary_dict(result), indent=2))
+    if model_text is not None:
+        write_output(args.export_model, model_text)
     if not args.quiet:
         c = result.chosen
         print(
@@ -196,7 +214,7 @@ def _check_outputs(args, project) -> None:
     inputs += [("the logo", project.report.logo)] if project.report.logo else []
     inputs += [("the migration's model file", project.migration.model)] if project.migration is not None else []
     files = {"--out": args.out, "--html": args.html, "--summary": args.summary, "--assignments": args.assignments,
-             "--profiles": args.profiles, "--export-project": args.export_project}
+             "--profiles": args.profiles, "--export-project": args.export_project, "--export-model": args.export_model}
     check_outputs(files, inputs, {"--charts": args.charts})
     if project.report.logo:
         logo_data_uri(project.report.logo)
@@ -204,6 +222,35 @@ def _check_outputs(args, project) -> None:
         from engine.model import load_model
 
         load_model(project.migration.model)
+
+
+def _score(args) -> int:
+    from engine.model import load_model
+    from engine.model.outputs import scored_csv, summary_dict, summary_lines
+    from engine.project_paths import check_outputs, input_files, write_output
+
+    if Path(args.out).suffix.lower() != ".csv":
+        raise InputError(f"--out {args.out} should name a .csv file.")
+    if args.as_of is not None:
+        import pandas as pd
+
+        try:
+            stamp = pd.Timestamp(args.as_of)
+        except (TypeError, ValueError):
+            stamp = pd.NaT
+        if pd.isna(stamp):
+            raise InputError(f"--as-of is {args.as_of!r}, which is not a date; use YYYY-MM-DD.")
+    inputs = [("the model file", args.model)] + [("the data file", f) for f in input_files(args.paths)]
+    check_outputs({"--out": args.out, "--summary": args.summary}, inputs, {})
+    model = load_model(Path(args.model))
+    scored = model.score(list(args.paths), as_of=args.as_of)
+    write_output(args.out, scored_csv(scored))
+    if args.summary:
+        write_output(args.summary, json.dumps(summary_dict(scored, model), indent=2))
+    if not args.quiet:
+        for line in summary_lines(scored) + [f"Wrote {args.out}."]:
+            print(line, file=sys.stderr)
+    return 0
 
 
 def _migrate(args) -> int:

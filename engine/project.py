@@ -47,7 +47,7 @@ class DataSpec:
     roles: dict[str, str] = field(default_factory=dict)  # role -> column (override)
     sheet: str | None = None  # pins one Excel sheet; default every non-empty sheet, each its own table
     exclude_sheets: list[str] = field(default_factory=list)  # workbook sheets not to read
-    as_of: str | None = None  # recency reference date; default day after last date
+    as_of: str | None = None  # analysis date: only lines up to it, recency from it; default day after last date
     returns: str = "net"  # "net": netted out of monetary | "exclude": dropped
     duplicates: str = "auto"  # identical lines: "auto" (drop only when there is an order id) | "drop" | "keep"
     min_units: int = 50  # fewer customers (or rows) than this: the build refuses

@@ -155,6 +155,8 @@ class FeatureMatrix:
     category_shares: pd.DataFrame | None = None  # per-unit share of spend by category
     warnings: list[str] = field(default_factory=list)
     window_days: float | None = None  # days from the first date in the data to the reference date (None: no dates)
+    as_of: pd.Timestamp | None = None  # reference date recency and tenure are measured from (None: no dates)
+    lines_after_as_of: int = 0  # transaction lines left out for being dated after data.as_of
 
 
 @dataclass

@@ -1,5 +1,7 @@
 """Step 2 · Features: unit of analysis, the feature catalogue, log and scaling; distributions and correlations."""
 
+from datetime import date
+
 import streamlit as st
 
 from app_support import frame, state, ui
@@ -7,6 +9,7 @@ from app_support.text import md
 from engine.features.catalogue import feature_def
 from engine.features.matrix import available_features, default_features
 from engine.features.scaling import SCALERS
+from engine.formatting import MISSING, iso_date
 
 frame.inside()  # the step runs inside the app's frame (app_support/frame.py)
 
@@ -27,6 +30,20 @@ unit = st.radio(
          "Rows: the main table's rows are clustered as they are.",
 )
 analysis.set_unit(unit)  # a new unit clears the feature selection and log list (names differ)
+
+quality = dataset.quality
+if unit == "customer" and dataset.shape == "transactions" and iso_date(quality.date_min) != MISSING:
+    first, last = quality.date_min.date(), quality.date_max.date()
+    as_of = date.fromisoformat(iso_date(project.data.as_of)) if iso_date(project.data.as_of) != MISSING else None
+    chosen = st.date_input(
+        "Analysis date (optional)", min_value=min(first, as_of or first), max_value=max(last, as_of or last,
+                                                                                       date.today()),
+        format="YYYY-MM-DD", key=state.widget("features.as_of", as_of),
+        help=f"Empty: the whole data, with recency counted from the day after its last date ({iso_date(last)}). "
+             "A date inside the data analyses the customers as they were that day: only transactions up to it "
+             "count, and recency and tenure are measured from it.",
+    )
+    project.data.as_of = chosen.isoformat() if chosen else None
 
 available = available_features(dataset, unit)
 defaults = default_features(dataset, unit)

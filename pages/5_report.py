@@ -72,16 +72,16 @@ with st.form("report.options"):
 # "How segments moved": a saved model places the customers at two dates (engine.migration).
 migration = analysis.project.migration
 with st.expander("How segments moved (optional)", expanded=migration is not None, icon=":material/swap_horiz:"):
-    st.caption("Upload a model file saved from an earlier report (“Export model”) and choose two dates inside the "
-               "data: each customer is placed with that model using the data up to each date, and the report gains "
-               "the section “How segments moved”.")
+    st.caption("Upload a model file saved from an earlier report (“Prepare the model file” below) and choose "
+               "two dates inside the data: each customer is placed with that model using the data up to each date, "
+               "and the report gains the section “How segments moved”.")
     if migration is not None:
         from pathlib import Path
 
         st.info(md(f"The report shows how segments moved from {migration.start} to {migration.end} with the "
                    f"model {Path(migration.model).name}."), icon=":material/swap_horiz:")
     with st.form("report.migration"):
-        model_file = st.file_uploader("Model file (JSON)", type=["json"], key="report.model_upload")
+        model_upload = st.file_uploader("Model file (JSON)", type=["json"], key="report.model_upload")
         left, right = st.columns(2)
         start = left.date_input("From", format="YYYY-MM-DD", key=state.widget(
             "report.migration_from", dt.date.fromisoformat(migration.start) if migration else None))
@@ -94,11 +94,12 @@ with st.expander("How segments moved (optional)", expanded=migration is not None
         from engine.migration.run import migration_spec
 
         def set_migration() -> None:
-            if model_file is None and migration is None:
+            if model_upload is None and migration is None:
                 raise InputError("Upload the model file first.")
             if start is None or end is None:
                 raise InputError("Choose both dates, the first before the second.")
-            path = save_model(model_file.name, model_file.getvalue()) if model_file is not None else migration.model
+            path = (save_model(model_upload.name, model_upload.getvalue()) if model_upload is not None
+                    else migration.model)
             analysis.project.migration = migration_spec(path, start.isoformat(), end.isoformat())
             state.forget("report.sections")  # the list of sections offered changes
             state.forget("report.migration_")  # the dates shown are the project's
@@ -170,6 +171,27 @@ elif st.button("Prepare the charts for slides", key="report.charts", icon=":mate
         progress("Charts ready", 1.0)
 
     if ui.run_with_progress("Preparing the charts", prepare):
+        st.rerun()
+
+# Model file (issue 14): the chosen model as JSON for `python -m engine score`; saved when asked (it repeats the fit).
+from engine.model import model_json  # noqa: E402
+
+model_file = outputs.get("model_json")
+if result.features.unit != "customer":
+    st.caption("A model file can be saved only for a customer segmentation (this analysis segments rows).")
+elif model_file is not None and model_file[0] == html[0]:
+    st.download_button("Download model file", model_file[1], f"{stem}-model.json", "application/json",
+                       key="report.dl_model", on_click="ignore", icon=":material/download:",
+                       help="The chosen model as JSON: score new customers with python -m engine score.")
+elif st.button("Prepare the model file", key="report.model", icon=":material/save:",
+               help="The chosen model as JSON: score new customers with python -m engine score."):
+
+    def prepare_model(progress) -> None:
+        progress("Saving the chosen model", 0.2)
+        outputs["model_json"] = (html[0], model_json(result))
+        progress("Model file ready", 1.0)
+
+    if ui.run_with_progress("Preparing the model file", prepare_model):
         st.rerun()
 
 st.subheader("Preview")

@@ -4,7 +4,8 @@ Runs the catalogue (:mod:`engine.features.catalogue`: one entry per feature, wit
 requirements and its computation) over one :class:`CustomerLines`, which
 groups the lines by customer once and keeps the aggregates several features
 share. Used by :mod:`engine.features.matrix`. Conventions: the reference date is the day after the last date in
-the data unless ``as_of`` is given; return lines (``is_return``) count in
+the data unless ``as_of`` is given, and then only the lines dated on or before it count
+(:mod:`engine.features.period`); return lines (``is_return``) count in
 monetary and total_quantity (netted out) but never as orders or purchases;
 orders are distinct order ids, else distinct purchase timestamps, else lines.
 """
@@ -20,6 +21,7 @@ import pandas as pd
 
 from engine.errors import InputError
 from engine.features.catalogue import FEATURES, SHARE_PREFIX
+from engine.features.period import as_of_stamp, lines_up_to
 from engine.results import Dataset, FeatureDef
 
 MAX_CATEGORY_SHARES = 20  # categories beyond the top 20 by spend are pooled as "Other"
@@ -82,23 +84,10 @@ def _day_numbers(dates: pd.Series) -> np.ndarray:
 
 
 def _reference_day(day: np.ndarray, as_of) -> float:
-    last = np.nanmax(day)
+    """The day after the last date, or the ``as_of`` day (the lines are already cut at it: see ``period``)."""
     if as_of is None:
-        return last + 1
-    try:
-        stamp = pd.Timestamp(as_of)
-    except (TypeError, ValueError):
-        stamp = pd.NaT
-    if pd.isna(stamp):
-        raise InputError(f"data.as_of is {as_of!r}, which is not a date; use YYYY-MM-DD.", field="data.as_of")
-    as_of_day = float(_day_numbers(pd.Series([stamp.tz_localize(None) if stamp.tz else stamp]))[0])
-    if as_of_day < last:
-        last_text = str(np.datetime64(int(last), "D"))
-        raise InputError(
-            f"data.as_of is {stamp.date()}, before the last transaction date {last_text}; choose a date on or "
-            "after it, or leave as_of unset to use the day after the last date.", field="data.as_of",
-        )
-    return as_of_day
+        return np.nanmax(day) + 1
+    return float(_day_numbers(pd.Series([as_of_stamp(as_of)]))[0])
 
 
 def _distinct_per_customer(codes: np.ndarray, keys: np.ndarray, n: int) -> np.ndarray:
@@ -205,7 +194,7 @@ class CustomerLines:
 
     @cached_property
     def reference(self) -> float:
-        """The reference day: the day after the last date in the data, unless ``as_of``."""
+        """The reference day: the day after the last date in the data, unless ``as_of`` (the lines are cut at it)."""
         return _reference_day(self.day, self.as_of)
 
     @cached_property
@@ -271,6 +260,8 @@ def aggregate_transactions(dataset: Dataset, as_of, features: Iterable[FeatureDe
     if "customer_id" not in present:
         raise no_customer_id_error()
     tx = tx[tx["customer_id"].notna()]
+    if as_of is not None and "date" in present and not tx.empty:
+        tx, _ = lines_up_to(tx, as_of)  # only the lines on or before the analysis date
     if tx.empty:
         return pd.DataFrame(index=pd.Index([], name="customer_id", dtype="str")), None, None
     lines = CustomerLines(dataset, tx, present, as_of)

@@ -29,6 +29,7 @@ from engine.features.aggregate import (
     present_columns,
 )
 from engine.features.catalogue import DEFAULT_CUSTOMER_FEATURES, FEATURES, feature_def, is_categorical
+from engine.features.period import as_of_stamp, cut_sentence, lines_after, reference_date
 from engine.features.scaling import apply_log, auto_log, fill_missing, scale
 from engine.project import FeatureSpec
 from engine.results import Dataset, FeatureMatrix
@@ -92,7 +93,8 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None, min
     unit : str
         "customer" (one row per customer) or "row" (the main table's rows as they are).
     as_of : date-like, optional
-        Reference date for recency and tenure; default the day after the last date.
+        Analysis date: only transaction lines dated on or before it are used (the rest are counted in a
+        warning), and recency and tenure are measured from it; default the day after the last date.
     min_units : int
         Fewer units than this is refused (``data.min_units``; the pipeline passes the project's, default 50).
     """
@@ -103,9 +105,11 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None, min
             raise no_customer_id_error()
         table, attributes, category_shares = customer_features(dataset, as_of)
         revenue = _customer_revenue(dataset, table)
+        n_after = lines_after(dataset, as_of) if catalogue else 0
     else:
         table, attributes, category_shares = _row_table(dataset), None, None
         revenue = _row_revenue(dataset)
+        n_after = 0
     require_enough_units(len(table), unit, min_units)
     available = list(table.columns)
     selected = list(dict.fromkeys(spec.selected)) if spec.selected is not None else default_features(dataset, unit)
@@ -115,6 +119,8 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None, min
         share_columns = table.columns[len(table.columns) - category_shares.shape[1]:]
         labels.update({c: f"Share of spend: {cat}" for c, cat in zip(share_columns, category_shares.columns, strict=True)})
     values, warnings = fill_missing(table[selected], unit, labels)
+    if n_after:  # customers first seen after as_of are not in the table
+        warnings.insert(0, cut_sentence(as_of, n_after, max(int(dataset.quality.customers) - len(table), 0)))
     flat = near_constant(values)
     if flat:
         if len(flat) == len(selected):
@@ -143,21 +149,20 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None, min
         table=table, X=X, names=selected, unit=unit, scaling=spec.scaling, log=log_names, labels=labels,
         revenue=revenue, attributes=attributes, category_shares=category_shares,
         warnings=warnings + log_warnings, window_days=_window_days(dataset, as_of) if catalogue else None,
+        as_of=reference_date(dataset, as_of) if catalogue else None, lines_after_as_of=n_after,
     )
 
 
 def _window_days(dataset: Dataset, as_of) -> float | None:
-    """Days from the first date in the data to the reference date (the day after the last, unless ``as_of``)."""
+    """Days from the first date in the data to the reference date (the day after the last, unless ``as_of``).
+
+    With an ``as_of`` inside the data the lines after it are left out, so the window ends there.
+    """
     q = dataset.quality
-    if q.date_min is None or q.date_max is None or pd.isna(q.date_min):
+    reference = reference_date(dataset, as_of)
+    if q.date_min is None or pd.isna(q.date_min) or reference is None:
         return None
-
-    def day(value) -> pd.Timestamp:
-        stamp = pd.Timestamp(value)
-        return (stamp.tz_localize(None) if stamp.tz is not None else stamp).normalize()
-
-    reference = day(as_of) if as_of is not None else day(q.date_max) + pd.Timedelta(days=1)
-    return float((reference - day(q.date_min)).days)
+    return float((reference - as_of_stamp(q.date_min)).days)
 
 
 def require_enough_units(n_units: int, unit: str, minimum: int) -> None:

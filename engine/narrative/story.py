@@ -180,7 +180,8 @@ def methodology(context: dict) -> list[str]:
     """Methodology sentences stating unit of analysis, features, scaling, algorithm and metrics together.
 
     ``context`` keys: rows, customers, unit, shape (Dataset.shape), date_min, date_max, features (labels),
-    log (labels), scaling, algorithm (label), k, reasons, metrics, seed (optional).
+    log (labels), scaling, algorithm (label), k, reasons, metrics, seed (optional); as_of and lines_after
+    (optional: an analysis date inside the data, and the lines dated after it that were left out).
     """
     unit = context.get("unit", "customer")
     one, many = unit_words(unit)
@@ -199,7 +200,12 @@ def methodology(context: dict) -> list[str]:
         first = ("Unit of analysis: the row. " + (f"The {integer(rows)} rows{span} " if rows is not None else
                  "The rows ") + "were clustered as they are, so every count in this report is rows, not customers.")
     out = [first]
-    if unit == "customer" and context.get("date_max") is not None:
+    if unit == "customer" and context.get("as_of") is not None:  # an analysis date inside the data
+        out.append(f"Recency and tenure are counted in days before the analysis date ({_date(context['as_of'])}, "
+                   f"the end of the data in this report), not before today; the "
+                   f"{integer(context.get('lines_after', 0))} transaction lines dated after it were left out, as they "
+                   "belong to a later period.")
+    elif unit == "customer" and context.get("date_max") is not None:
         out.append(f"Recency and tenure are counted in days before the end of the data "
                    f"({_date(context['date_max'])}), not before today.")
     features = list(context.get("features") or [])

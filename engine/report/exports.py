@@ -201,6 +201,8 @@ def summary_dict(result) -> dict:
             "n_units": int(p.n_units),
             "date_min": _date(q.date_min),
             "date_max": _date(q.date_max),
+            "as_of": _date(f.as_of),  # the day recency is measured from (data.as_of, else the day after date_max)
+            "lines_after_as_of": int(f.lines_after_as_of),  # lines dated after data.as_of, left out
         },
         "features": list(f.names),
         "log": list(f.log),

@@ -66,7 +66,8 @@ def build_cover(ctx: ReportContext) -> dict:
     if o.detail == "client":  # no algorithm on a client's cover: the period the data covers instead
         scope = f"{integer(ctx.n_units)} {ctx.unit_many} · {ctx.k} segments"
         if q.date_min is not None and q.date_max is not None and not pd.isna(q.date_min) and not pd.isna(q.date_max):
-            scope += f" · data from {_month(q.date_min)} to {_month(q.date_max)}"
+            end = ctx.as_of if ctx.result.features.lines_after_as_of else q.date_max  # an analysis date inside the data
+            scope += f" · data from {_month(q.date_min)} to {_month(end)}"
     else:
         scope = f"{integer(ctx.n_units)} {ctx.unit_many} · {ctx.k} segments · {ctx.algorithm}"
     return {
@@ -145,7 +146,8 @@ def build_data_methodology(ctx: ReportContext) -> dict:
         unit_sentence = (f"The unit of analysis is the customer: the data has one row per customer, and its "
                          f"{integer(ctx.n_units)} customers were clustered. Every count in this report counts customers.")
     else:
-        unit_sentence = (f"The unit of analysis is the customer: the {integer(q.rows_used)} transaction rows kept were "
+        kept = q.rows_used - f.lines_after_as_of  # with an analysis date inside the data, the lines up to it
+        unit_sentence = (f"The unit of analysis is the customer: the {integer(kept)} transaction rows kept were "
                          f"aggregated to one row per customer, giving {integer(ctx.n_units)} customers. Every count "
                          "of “customers” in this report counts customers, not transactions.")
     as_of = ctx.as_of
@@ -159,10 +161,15 @@ def build_data_methodology(ctx: ReportContext) -> dict:
             ("Customers in the data", integer(q.customers)),
             (f"{ctx.unit_many.capitalize()} clustered", integer(ctx.n_units)),
             ("Date range", _date_range(q.date_min, q.date_max)),
-        ] + ([("Recency measured from", long_date(as_of))] if has_recency else []),
+        ] + ([("Recency measured from", long_date(as_of))] if has_recency else []) + (
+            [("Lines dated after it (left out)", integer(f.lines_after_as_of))] if f.lines_after_as_of else []),
         "recency_note": (
+            "" if not has_recency else
+            f"Recency is counted in days back from the analysis date, {long_date(as_of)} (the end of the data in "
+            f"this report), not from the day the report was built; the {integer(f.lines_after_as_of)} transaction "
+            "lines dated after it were left out, as they belong to a later period." if f.lines_after_as_of else
             "Recency is counted in days back from the end of the data, not from the day the report was built, "
-            "so it stays meaningful for historical data." if has_recency else ""
+            "so it stays meaningful for historical data."
         ),
         "features": features,
         "log": [ctx.feature_label(n) for n in f.log],

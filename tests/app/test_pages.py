@@ -116,6 +116,25 @@ def test_report_page_prepares_every_chart_for_slides(demo):
     assert zipfile.ZipFile(io.BytesIO(data)).namelist() == expected and len(expected) >= 6  # 3 charts, 2 files each
 
 
+def test_report_page_offers_the_model_file(demo):
+    import json
+
+    from engine.model import load_model
+
+    _goto(demo, "report")
+    assert "Download model file" not in [b.label for b in demo.download_button]
+    demo.button(key="report.model").click().run()
+    assert not demo.exception, demo.exception
+    assert "Download model file" in [b.label for b in demo.download_button]
+    from app_support import state
+
+    html, text = demo.session_state[state.ENTRY_KEY].outputs["model_json"]
+    assert html == demo.session_state["analysis"].current("html")
+    result = demo.session_state["analysis"].to_result()
+    assert json.loads(text)["algorithm"]["name"] == result.chosen.algorithm
+    assert load_model(text).segments == {c: label.name for c, label in result.cluster_labels.items()}
+
+
 @pytest.mark.parametrize("page, expected", [
     ("data", ["Data quality", "Tables and column roles", "Previews"]),
     ("features", ["Distributions", "Correlations"]),
@@ -359,3 +378,21 @@ def test_reopened_project_keeps_its_logo_in_the_report():
 
 _PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
         b"\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00\x00IEND\xaeB`\x82")
+
+
+def test_analysis_date_on_the_features_page_cuts_the_data():
+    at = _app()
+    at.button(key="sidebar.demo").click().run()
+    _goto(at, "features")
+    analysis = at.session_state["analysis"]
+    everyone = len(analysis.features.value.table)
+    assert at.date_input(key="w:features.as_of").value is None  # empty: the whole data
+    q = analysis.data.value.quality
+    middle = (q.date_min + (q.date_max - q.date_min) / 2).date()
+    at.date_input(key="w:features.as_of").set_value(middle).run()
+    assert not at.exception and not at.error, _texts(at.error)
+    assert analysis.project.data.as_of == middle.isoformat()
+    assert f"Analysis as of {middle.isoformat()}: " in _texts(at.warning)
+    assert 0 < len(analysis.features.value.table) < everyone
+    at.date_input(key="w:features.as_of").set_value(None).run()
+    assert analysis.project.data.as_of is None and len(analysis.features.value.table) == everyone

@@ -58,3 +58,16 @@ def running_app(log_path: Path, env: dict[str, str] | None = None, extra_args: t
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@contextlib.contextmanager
+def chromium():
+    """A headless Chromium (Debian's, at CHROMIUM) for one test, closed after it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()

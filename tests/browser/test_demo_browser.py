@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.app_server import CHROMIUM, CHROMIUM_ARGS, running_app
+from tests.browser.app_server import chromium, running_app
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -35,39 +35,35 @@ def _shot(page, name: str) -> None:
 
 
 def test_demo_from_first_page_to_pdf(server_url, tmp_path, demo_result):
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
     from pypdf import PdfReader
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-            page.goto(server_url)
-            expect(page.get_by_role("heading", name="1 · Data")).to_be_visible(timeout=60_000)
-            _shot(page, "0_start")
-            page.get_by_role("button", name="Try it with sample data").click()
-            expect(page.get_by_role("heading", name="5 · Report")).to_be_visible(timeout=180_000)
-            build = page.get_by_role("button", name="Build the PDF")
-            expect(build).to_be_visible(timeout=120_000)
-            build.click()
-            download_button = page.get_by_role("button", name="PDF report")
-            expect(download_button).to_be_visible(timeout=180_000)
-            _shot(page, "5_report")
-            with page.expect_download(timeout=60_000) as info:
-                download_button.click()
-            target = tmp_path / "report.pdf"
-            info.value.save_as(target)
-            # the page was not reset by the download
-            expect(page.get_by_role("button", name="PDF report")).to_be_visible()
-            if os.environ.get("SEGMENTATION_SHOTS"):
-                for number, (slug, heading) in enumerate(
-                    [("data", "1 · Data"), ("features", "2 · Features"), ("compare", "3 · Compare"),
-                     ("label", "4 · Label")], start=1):
-                    page.get_by_role("link", name=re.compile(rf"^{number}\. ")).click()
-                    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=120_000)
-                    _shot(page, f"{number}_{slug}")
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+        page.goto(server_url)
+        expect(page.get_by_role("heading", name="1 · Data")).to_be_visible(timeout=60_000)
+        _shot(page, "0_start")
+        page.get_by_role("button", name="Try it with sample data").click()
+        expect(page.get_by_role("heading", name="5 · Report")).to_be_visible(timeout=180_000)
+        build = page.get_by_role("button", name="Build the PDF")
+        expect(build).to_be_visible(timeout=120_000)
+        build.click()
+        download_button = page.get_by_role("button", name="PDF report")
+        expect(download_button).to_be_visible(timeout=180_000)
+        _shot(page, "5_report")
+        with page.expect_download(timeout=60_000) as info:
+            download_button.click()
+        target = tmp_path / "report.pdf"
+        info.value.save_as(target)
+        # the page was not reset by the download
+        expect(page.get_by_role("button", name="PDF report")).to_be_visible()
+        if os.environ.get("SEGMENTATION_SHOTS"):
+            for number, (slug, heading) in enumerate(
+                [("data", "1 · Data"), ("features", "2 · Features"), ("compare", "3 · Compare"),
+                 ("label", "4 · Label")], start=1):
+                page.get_by_role("link", name=re.compile(rf"^{number}\. ")).click()
+                expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=120_000)
+                _shot(page, f"{number}_{slug}")
 
     data = target.read_bytes()
     assert data.startswith(b"%PDF")

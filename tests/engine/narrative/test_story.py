@@ -194,3 +194,18 @@ def test_mall_profile_narrative_does_not_crash():
     assert executive_summary(profile, labels)[1].startswith("Revenue was not available")
     assert business_implications(profile, labels)["resource_allocation"][0].startswith("Revenue was not available")
     assert monitoring(profile, labels)
+
+
+def test_methodology_at_an_analysis_date_inside_the_data():
+    """data.as_of inside the data: the lines, period and customers are those up to it, and recency counts from it."""
+    context = {
+        "rows": 13147, "customers": 2175, "unit": "customer", "date_min": pd.Timestamp("2023-01-02"),
+        "date_max": pd.Timestamp("2024-06-30"), "as_of": pd.Timestamp("2024-06-30"), "lines_after": 6958,
+        "features": ["Recency"], "log": [], "scaling": "standard", "algorithm": "k-means", "k": 4,
+    }
+    text = methodology(context)
+    assert text[0].endswith("13,147 transaction lines dated 2023-01-02 to 2024-06-30 were aggregated into one row "
+                            "per customer, 2,175 customers in all; every count in this report is customers.")
+    assert text[1] == ("Recency and tenure are counted in days before the analysis date (2024-06-30, the end of the "
+                       "data in this report), not before today; the 6,958 transaction lines dated after it were left "
+                       "out, as they belong to a later period.")
