@@ -60,10 +60,12 @@ def done_stages(analysis: Analysis) -> list[str]:
 
 
 def kept_files(analysis: Analysis) -> list[str]:
-    """The files the analysis reads that must be kept with it: uploads and the logo, not the bundled data."""
+    """The files the analysis reads that must be kept with it: uploads, the logo and the migration's model file,
+    not the bundled data."""
     bundled = (REPO_ROOT / "data").resolve()
-    paths = list(analysis.project.data.paths) + ([analysis.project.report.logo] if analysis.project.report.logo
-                                                   else [])
+    project = analysis.project
+    paths = list(project.data.paths) + ([project.report.logo] if project.report.logo else []) + (
+        [project.migration.model] if project.migration is not None else [])
     return [p for p in paths if Path(p).is_file() and not Path(p).resolve().is_relative_to(bundled)]
 
 
@@ -175,7 +177,8 @@ class Registry:
         run: a page loading new files is over by then, so a folder it just made is already read.
         """
         project = entry.analysis.project
-        reading = set() if entry.closed else upload_folders([*project.data.paths, project.report.logo])
+        model = project.migration.model if project.migration is not None else None
+        reading = set() if entry.closed else upload_folders([*project.data.paths, project.report.logo, model])
         with self._lock:
             gone = entry.uploads - reading
             entry.uploads = reading

@@ -183,6 +183,11 @@ def save_logo(name: str, content: bytes) -> str:
     return save_uploads([(name, content)], LOGO_SUFFIXES)[0]
 
 
+def save_model(name: str, content: bytes) -> str:
+    """Save an uploaded model file (JSON written by ``build --export-model``) and return its path."""
+    return save_uploads([(name, content)], (".json",))[0]
+
+
 def demo_analysis() -> Analysis:
     from engine.project import demo_project
 

@@ -1,4 +1,5 @@
-"""Command line: ``inspect``, ``build`` (DESIGN.md §3) and ``score`` (a saved model on new data, issue 14).
+"""Command line: ``inspect``, ``build``, ``score`` (a saved model on new data, issue 14) and ``migrate``
+(DESIGN.md §3).
 
 Errors are one line on stderr and a non-zero exit (2 for bad input, 1 for an
 internal error), never a traceback; set SEGMENTATION_DEBUG=1 to see one.
@@ -52,6 +53,15 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", dest="as_of", help="reference date (YYYY-MM-DD); default the day after the last date")
     s.add_argument("--summary", help="write the summary JSON (shares now against at build time) here")
     s.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    m = sub.add_parser("migrate", help="score customers at two dates with a saved model and show who moved where")
+    m.add_argument("model", metavar="MODEL", help="model file written by build --export-model")
+    m.add_argument("paths", nargs="+", metavar="PATH", help="data files or folders")
+    m.add_argument("--from", dest="start", required=True, metavar="DATE", help="first date (YYYY-MM-DD)")
+    m.add_argument("--to", dest="end", required=True, metavar="DATE", help="second date (YYYY-MM-DD), after --from")
+    m.add_argument("--out", help="write the migration table (one line per from -> to flow, CSV) here")
+    m.add_argument("--summary", help="write the migration as JSON here")
+    m.add_argument("--top", type=int, default=5, help="how many of the biggest flows to print (default 5)")
     return p
 
 
@@ -66,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     with warnings.catch_warnings():
         if not os.environ.get("SEGMENTATION_DEBUG"):  # last line of defence: no library warning (numpy overflow,
             warnings.simplefilter("ignore")  # ...) reaches the user's terminal; the data's problems are in the report
-        commands = {"inspect": _inspect, "build": _build, "score": _score}
+        commands = {"inspect": _inspect, "build": _build, "score": _score, "migrate": _migrate}
         return run_guarded(lambda: commands[args.command](args))
 
 
@@ -202,11 +212,16 @@ def _check_outputs(args, project) -> None:
     inputs = [("the data file", f) for f in input_files(project.data.paths)]
     inputs += [("the project file", args.project)] if args.project else []
     inputs += [("the logo", project.report.logo)] if project.report.logo else []
+    inputs += [("the migration's model file", project.migration.model)] if project.migration is not None else []
     files = {"--out": args.out, "--html": args.html, "--summary": args.summary, "--assignments": args.assignments,
              "--profiles": args.profiles, "--export-project": args.export_project, "--export-model": args.export_model}
     check_outputs(files, inputs, {"--charts": args.charts})
     if project.report.logo:
         logo_data_uri(project.report.logo)
+    if project.migration is not None:  # a missing or broken model file stops the build before the analysis
+        from engine.model import load_model
+
+        load_model(project.migration.model)
 
 
 def _score(args) -> int:
@@ -235,4 +250,29 @@ def _score(args) -> int:
     if not args.quiet:
         for line in summary_lines(scored) + [f"Wrote {args.out}."]:
             print(line, file=sys.stderr)
+    return 0
+
+
+def _migrate(args) -> int:
+    from engine.migration import flow_sentences, flows_csv, summary_block, summary_sentences
+    from engine.migration.run import check_dates, migrate
+    from engine.model import load_model
+    from engine.project_paths import check_outputs, input_files, write_output
+
+    check_dates(args.start, args.end)  # before reading anything
+    if args.top < 0:
+        raise InputError(f"--top is {args.top}; use 0 or more.")
+    inputs = [("the data file", f) for f in input_files(args.paths)] + [("the model file", args.model)]
+    check_outputs({"--out": args.out, "--summary": args.summary}, inputs, {})
+    model = load_model(args.model)
+    migration = migrate(model, args.start, args.end, paths=list(args.paths), model_name=Path(args.model).name)
+    if args.out:
+        write_output(args.out, flows_csv(migration))
+    if args.summary:
+        block = {"model": Path(args.model).name, **summary_block(migration), "warnings": list(migration.warnings)}
+        write_output(args.summary, json.dumps(block, indent=2, allow_nan=False))
+    for line in flow_sentences(migration, args.top) + summary_sentences(migration):
+        print(line)
+    for warning in migration.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from engine import project_schema as schema
 from engine.errors import InputError
-from engine.project_schema import Day, Delegate, Mapping, Names, OneOf, Range, Section, Text, Whole
+from engine.project_schema import AllOf, Day, Delegate, Mapping, Names, OneOf, Range, Section, Text, Whole
 
 ROLE_NAMES = (
     "customer_id",
@@ -104,6 +104,18 @@ class LabelSpec:
 
 
 @dataclass
+class MigrationSpec:
+    """``migration``: score the customers at two dates with a saved model (JSON keys ``model``, ``from``, ``to``)."""
+
+    model: str  # the model file written by ``build --export-model``
+    start: str  # "from": YYYY-MM-DD, before ``end``
+    end: str  # "to"
+
+    def to_dict(self) -> dict:
+        return {"model": self.model, "from": self.start, "to": self.end}
+
+
+@dataclass
 class ReportSpec:
     client: str = ""  # empty: the cover prints no "Prepared for" line
     title: str = "Customer Segmentation Report"
@@ -144,6 +156,13 @@ def _selection(value) -> None:
     SelectionRule.from_dict(value)
 
 
+def _migration_dates(value: dict) -> None:
+    from datetime import date
+
+    if date.fromisoformat(value["from"].strip()[:10]) >= date.fromisoformat(value["to"].strip()[:10]):
+        raise InputError(f"migration.from ({value['from']}) must be before migration.to ({value['to']}).")
+
+
 MAX_K = 30
 MAX_SEED = 2**31 - 1  # numpy and scikit-learn take 0..2**32-1; resample b uses seed + 1 + b, so leave headroom
 _HEX = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
@@ -182,6 +201,14 @@ SCHEMA = Section(None, {
         "projection": OneOf(("pca", "tsne", "umap")),
         "detail": OneOf(DETAILS),
     }),
+    "migration": AllOf((
+        Section(None, {"model": Text(pattern=re.compile(r"^.*\S.*\.json$", re.IGNORECASE),
+                                     hint='the path of a model file written by --export-model, e.g. "model.json"'),
+                       "from": Day(nullable=False), "to": Day(nullable=False)},
+                required=("model", "from", "to"),
+                example='{"model": "model.json", "from": "2024-03-31", "to": "2024-06-30"}'),
+        Delegate(_migration_dates),
+    )),
 })
 
 
@@ -192,6 +219,7 @@ class Project:
     clustering: ClusteringSpec = field(default_factory=ClusteringSpec)
     labels: dict[int, LabelSpec] = field(default_factory=dict)
     report: ReportSpec = field(default_factory=ReportSpec)
+    migration: MigrationSpec | None = None  # None: no "How segments moved" section
 
     # ---- serialisation -------------------------------------------------
     def to_dict(self) -> dict:
@@ -206,6 +234,8 @@ class Project:
             "report": asdict(self.report),
         }
         d["clustering"]["k_range"] = list(self.clustering.k_range)
+        if self.migration is not None:  # absent, not null: a project without one reads as before
+            d["migration"] = self.migration.to_dict()
         return d
 
     def to_json(self) -> str:
@@ -225,7 +255,9 @@ class Project:
         labels = {}
         for key, value in labels_raw.items():
             labels[int(key)] = _build(LabelSpec, value, f"labels.{key}")
-        project = cls(data, features, clustering, labels, report)
+        raw = d.get("migration")
+        migration = MigrationSpec(raw["model"], raw["from"], raw["to"]) if raw is not None else None
+        project = cls(data, features, clustering, labels, report, migration)
         project.clustering.k_range = tuple(project.clustering.k_range)
         return project
 
@@ -273,6 +305,8 @@ class Project:
         order = ["data", "features", "clustering", "labels", "report"]
         d = self.to_dict()
         upto = order[: order.index(step) + 1]
+        if step == "report" and "migration" in d:  # the migration is part of the report
+            upto.append("migration")
         payload = json.dumps({k: d[k] for k in upto}, sort_keys=True, default=str)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

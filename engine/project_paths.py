@@ -27,7 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def resolve_paths(project: Project, data_dir: str | Path | None = None) -> list[str]:
-    """Point ``project``'s data and logo paths at allowed files (in place); notes on what was dropped.
+    """Point ``project``'s data, logo and migration model paths at allowed files (in place); notes on what was dropped.
 
     Data paths must point into the repository's ``data/`` folder or to files
     the analyst uploaded with the project (``data_dir``); a path anywhere
@@ -42,6 +42,13 @@ def resolve_paths(project: Project, data_dir: str | Path | None = None) -> list[
         except InputError:
             notes.append(f"The logo {Path(project.report.logo).name} was not uploaded; the report has no logo.")
             project.report.logo = None
+    if project.migration is not None:
+        try:
+            project.migration.model = _resolve(project.migration.model, roots)
+        except InputError:
+            notes.append(f"The model file {Path(project.migration.model).name} was not uploaded; the report has no "
+                         "\"How segments moved\" section.")
+            project.migration = None
     return notes
 
 

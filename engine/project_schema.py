@@ -178,6 +178,23 @@ class Delegate(Rule):
 
 
 @dataclass
+class AllOf(Rule):
+    """Rules in turn: the first one that finds problems gives them (a cross-key check runs on a sound object)."""
+
+    rules: tuple
+    nullable: bool = True
+
+    def check(self, value, key):
+        if value is None and self.nullable:
+            return []
+        for rule in self.rules:
+            problems = rule.check(value, key)
+            if problems:
+                return problems
+        return []
+
+
+@dataclass
 class Section(Rule):
     """A JSON object with known keys: a dataclass's fields, each by its rule (or its type)."""
 

@@ -322,3 +322,4 @@ class AnalysisResult:
     notes: list[str] = field(default_factory=list)  # pipeline-level warnings for the report
     levels: pd.DataFrame | None = None  # level of every (cluster, feature): the narrative's, names were checked on it
     projection: Projection | None = None  # the chosen clusters in 2-D (report.projection), as the app shows them
+    migration: object | None = None  # engine.migration.Migration when the project file asks for one (section "migration")

@@ -5,8 +5,10 @@ import datetime as dt
 import streamlit as st
 
 from app_support import frame, state, ui
-from app_support.uploads import save_logo
+from app_support.text import md
+from app_support.uploads import save_logo, save_model
 from engine.analysis.stages import STEP_TITLES, STEPS
+from engine.errors import InputError
 from engine.project import DETAILS, PAGE_SIZES
 
 frame.inside()  # the step runs inside the app's frame (app_support/frame.py)
@@ -29,7 +31,8 @@ if behind:
 
 from engine.report.sections import SECTIONS, selected_sections  # noqa: E402  (Jinja and the charts: only here)
 
-optional_sections = [s.key for s in selected_sections(None, report.detail) if not s.always]  # in report order
+# in report order; "How segments moved" when the project has a migration (Section.needs reads project.migration)
+optional_sections = [s.key for s in selected_sections(None, report.detail, analysis.project) if not s.always]
 DETAIL_LABELS = {"client": "Client report (short body, technical appendix)", "full": "Full analyst's report"}
 with st.form("report.options"):
     st.subheader("Branding and contents")
@@ -65,6 +68,49 @@ with st.form("report.options"):
         elif drop_logo:
             report.logo = None
             state.forget("report.no_logo")
+
+# "How segments moved": a saved model places the customers at two dates (engine.migration).
+migration = analysis.project.migration
+with st.expander("How segments moved (optional)", expanded=migration is not None, icon=":material/swap_horiz:"):
+    st.caption("Upload a model file saved from an earlier report (“Prepare the model file” below) and choose "
+               "two dates inside the data: each customer is placed with that model using the data up to each date, "
+               "and the report gains the section “How segments moved”.")
+    if migration is not None:
+        from pathlib import Path
+
+        st.info(md(f"The report shows how segments moved from {migration.start} to {migration.end} with the "
+                   f"model {Path(migration.model).name}."), icon=":material/swap_horiz:")
+    with st.form("report.migration"):
+        model_upload = st.file_uploader("Model file (JSON)", type=["json"], key="report.model_upload")
+        left, right = st.columns(2)
+        start = left.date_input("From", format="YYYY-MM-DD", key=state.widget(
+            "report.migration_from", dt.date.fromisoformat(migration.start) if migration else None))
+        end = right.date_input("To", format="YYYY-MM-DD", key=state.widget(
+            "report.migration_to", dt.date.fromisoformat(migration.end) if migration else None))
+        show, remove = st.columns(2)
+        apply_migration = show.form_submit_button("Show how segments moved", icon=":material/check:")
+        drop_migration = remove.form_submit_button("Remove the section", disabled=migration is None)
+    if apply_migration:
+        from engine.migration.run import migration_spec
+
+        def set_migration() -> None:
+            if model_upload is None and migration is None:
+                raise InputError("Upload the model file first.")
+            if start is None or end is None:
+                raise InputError("Choose both dates, the first before the second.")
+            path = (save_model(model_upload.name, model_upload.getvalue()) if model_upload is not None
+                    else migration.model)
+            analysis.project.migration = migration_spec(path, start.isoformat(), end.isoformat())
+            state.forget("report.sections")  # the list of sections offered changes
+            state.forget("report.migration_")  # the dates shown are the project's
+
+        if ui.attempt(set_migration):
+            st.rerun()
+    elif drop_migration:
+        analysis.project.migration = None
+        state.forget("report.sections")
+        state.forget("report.migration_")
+        st.rerun()
 
 html = []
 with st.spinner("Rendering the report"):

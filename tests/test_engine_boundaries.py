@@ -44,7 +44,7 @@ def test_no_engine_source_mentions_streamlit_import():
 
 
 # The folder list reads like the pipeline; a step may use the steps before it, never one after it.
-LAYERS = ["loading", "features", "clustering", "views", "narrative", "report", "analysis", "model"]
+LAYERS = ["loading", "features", "clustering", "views", "narrative", "report", "analysis", "model", "migration"]
 SHARED = {"errors", "results", "project", "project_schema", "project_paths", "formatting", "synthetic"}  # below every step
 
 

@@ -282,6 +282,10 @@ class Analysis:
             levels=labelled.levels, projection=projection,
             notes=pipeline.notes_for_report(narrative, dataset, features, comparison, edit_notes),
         )
+        if self.project.migration is not None:  # "How segments moved": the saved model at two dates
+            from engine.migration.run import migrate_project  # lazy: a later step
+
+            result.migration = migrate_project(self.project)
         self.result = Stored(result, self.fingerprint("result"))
         return result
 

@@ -228,6 +228,10 @@ def summary_dict(result) -> dict:
         "suppressed_warnings": [w.message for w in result.warnings if w.suppressed],
         "timings_s": {name: _number(seconds, 3) for name, seconds in result.timings_s.items()},
     }
+    if result.migration is not None:  # the project file's migration block: who moved where
+        from engine.migration.export import summary_block  # lazy: a later step
+
+        summary["migration"] = summary_block(result.migration)
     return _json_safe(summary)
 
 

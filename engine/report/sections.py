@@ -10,8 +10,9 @@ leave sections of the chosen level out (None: all); the cover (and, in the
 full report, the contents) are always there. To keep modules short, the
 builders of the model sections live in :mod:`engine.report.section_models`,
 those of the segment sections in :mod:`engine.report.section_segments`, the
-client body's in :mod:`engine.report.section_client` and the client appendix's
-in :mod:`engine.report.section_appendix`.
+client body's in :mod:`engine.report.section_client`, the client appendix's
+in :mod:`engine.report.section_appendix` and "How segments moved" (printed only
+when the result has a migration) in :mod:`engine.report.section_migration`.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from engine.formatting import integer, long_date, metric, pct
 from engine.report import section_appendix, section_client, section_models, section_segments
 from engine.report.assets import accent_colour, logo_data_uri
 from engine.report.context import ReportContext
+from engine.report.section_migration import build_migration
 from engine.results import NOISE
 
 PACKAGES = ("pandas", "numpy", "scikit-learn", "scipy", "altair", "vl-convert-python", "weasyprint", "jinja2")
@@ -45,6 +47,7 @@ class Section:
     new_page: bool = True  # False: follows the previous section on the same page
     body: tuple[str, ...] = ("full",)  # detail levels that print it in the body
     appendix: tuple[str, ...] = ()  # detail levels that print it in the technical appendix
+    needs: str = ""  # an AnalysisResult field that must be set (not None) for the section to print
 
     @property
     def template(self) -> str:
@@ -287,6 +290,8 @@ SECTIONS: dict[str, Section] = {
                 appendix=(CLIENT,)),
         Section("segments", "The segments one by one", section_segments.build_segments),
         Section("segment_pages", "The segments one by one", section_client.build_segment_pages, **ONLY_CLIENT),
+        Section("migration", "How segments moved", build_migration, body=(CLIENT, FULL),
+                needs="migration"),
         Section("business_implications", "Business implications", build_business_implications),
         Section("actions", "Business implications", section_client.build_actions, **ONLY_CLIENT),
         Section("recommendations_monitoring", "Recommendations and monitoring", build_recommendations_monitoring,
@@ -300,10 +305,11 @@ SECTIONS: dict[str, Section] = {
 }
 
 
-def selected_sections(keys: list[str] | None, detail: str = FULL) -> list[Section]:
-    """The sections a detail level prints, body first then appendix; unknown or foreign keys are an input error."""
-    in_level = [s for s in SECTIONS.values() if s.part(detail) == "body"] + \
-        [s for s in SECTIONS.values() if s.part(detail) == "appendix"]
+def selected_sections(keys: list[str] | None, detail: str = FULL, result=None) -> list[Section]:
+    """The sections a detail level prints (one that ``needs`` a result field: only when ``result`` has it), body
+    first then appendix; unknown or foreign keys are an input error."""
+    present = [s for s in SECTIONS.values() if not s.needs or getattr(result, s.needs, None) is not None]
+    in_level = [s for s in present if s.part(detail) == "body"] + [s for s in present if s.part(detail) == "appendix"]
     if keys is not None:
         unknown = [k for k in keys if k not in SECTIONS]
         if unknown:
@@ -329,7 +335,7 @@ def build_report(ctx: ReportContext) -> dict:
     sections = []
     number, letters = 0, 0
     detail = ctx.options.detail
-    for section in selected_sections(ctx.options.sections, detail):
+    for section in selected_sections(ctx.options.sections, detail, ctx.result):
         in_appendix = section.part(detail) == "appendix"
         label = None
         if in_appendix:  # the appendix is lettered A, B, C …; it always starts on a new page

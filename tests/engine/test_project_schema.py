@@ -84,7 +84,7 @@ def test_every_problem_is_listed_at_once_in_reading_order():
     ({"data": {"maxrows": 10}}, "data has unknown key 'maxrows'; did you mean 'max_rows'?"),
     ({"labels": {"1": {"nam": "Loyal"}}}, "labels.1 has unknown key 'nam'; did you mean 'name'?"),
     ({"colour": "red"}, "The project file has unknown key 'colour'; allowed keys are clustering, data, features, "
-                        "labels, report."),
+                        "labels, migration, report."),
 ])
 def test_an_unknown_key_names_the_nearest_known_key(raw, sentence):
     assert problems_of(raw) == [sentence]
