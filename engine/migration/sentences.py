@@ -2,10 +2,12 @@
 
 Sentences are plain text (the report's template escapes them, the app's
 ``app_support.text.md`` too); every number goes through :mod:`engine.formatting`.
-A flow's verb compares the two segments' revenue per customer at the first date
-(:attr:`Migration.value`): to a segment whose customers spent less it "slipped to",
-to one whose customers spent more it "moved up to", otherwise (no money in the
-data, or a segment empty at the first date) it "moved to".
+A flow's verb compares what the customers of the two segments spent in the period
+(:attr:`Migration.value`: last-period revenue per customer of each segment at the
+second date; lifetime revenue would rank a segment of lapsed long-time buyers
+above one of new customers): to a segment whose customers spent less it "slipped
+to", to one whose customers spent more it "moved up to", otherwise (no money in
+the data, or a segment empty at the second date) it "moved to".
 """
 
 from __future__ import annotations

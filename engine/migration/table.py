@@ -32,7 +32,7 @@ from engine.results import NOISE
 
 STAYED, MOVED, APPEARED, GONE = "stayed", "moved", "appeared", "gone"
 REQUIRED = ("segment", "revenue", "last_date")
-NEW_ROW = "New customers"  # the matrix row of customers who appeared
+NEW_ROW = "Not yet a customer"  # the matrix row of customers who appeared (not "New customers": a segment name)
 GONE_COLUMN = "No longer in the data"  # the matrix column of customers who are gone
 FLOW_COLUMNS = ["kind", "from_segment", "from_name", "to_segment", "to_name", "customers", "share", "revenue",
                 "quiet"]
@@ -49,7 +49,7 @@ class Migration:
     has_revenue: bool
     start: pd.Timestamp | None = None
     end: pd.Timestamp | None = None
-    value: dict[int, float] = field(default_factory=dict)  # revenue per customer of each segment at ``start``
+    value: dict[int, float] = field(default_factory=dict)  # last-period revenue per customer of each segment at ``end``
     note: str = ""  # how the customers were scored (the model used), printed under the table
     warnings: list[str] = field(default_factory=list)  # the scorings' warnings, each once
 
@@ -72,7 +72,7 @@ class Migration:
         return None if known.empty else int(known.sum())
 
     def matrix(self, measure: str = "customers") -> pd.DataFrame:
-        """From-segment (rows, then "New customers") × to-segment (columns, then "No longer in the data" if any).
+        """From-segment (rows, then "Not yet a customer") × to-segment (columns, then "No longer in the data" if any).
 
         ``measure``: "customers" (counts, 0 where no one moved) or "revenue" (the
         last period's revenue of each flow, NaN where no one moved).
@@ -145,8 +145,9 @@ def migration_table(before: pd.DataFrame, after: pd.DataFrame, segments: dict[in
     frame["quiet"] = pd.arrays.BooleanArray(np.where(known, last_a <= last_b, False), ~known)
 
     value = {}
-    if has_revenue and in_before.any():
-        per_customer = pd.Series(rev_b[in_before]).groupby(seg_b[in_before]).mean()
+    if has_revenue and in_after.any():  # what a customer of each segment spent in the period, at its end
+        period = np.nan_to_num(rev_a[in_after]) - np.nan_to_num(rev_b[in_after])
+        per_customer = pd.Series(period).groupby(seg_a[in_after]).mean()
         value = {int(c): float(v) for c, v in per_customer.items() if np.isfinite(v)}
     return Migration(customers=frame, flows=_flows(frame, ids, names, has_revenue), segments=names,
                      has_revenue=has_revenue, start=start, end=end, value=value)

@@ -96,7 +96,8 @@ def test_a_net_return_is_said_as_returns():
     b = scored({"a": (0, 500, "2024-01-01"), "b": (1, 50, "2024-01-01")})
     a = scored({"a": (1, 300, "2024-04-01"), "b": (1, 50, "2024-01-01")})
     m = migration_table(b, a, SEGMENTS)
-    assert flow_sentences(m) == ["1 customer (100.0% of Loyal regulars) slipped to At risk, with net returns of 200 "
+    # Loyal regulars is empty at the second date: nothing to compare what its customers spend with
+    assert flow_sentences(m) == ["1 customer (100.0% of Loyal regulars) moved to At risk, with net returns of 200 "
                                  "in the last period."]
     assert summary_sentences(m)[1] == "1 customer (50.0%) bought nothing in the last period."
 
@@ -202,3 +203,14 @@ def test_a_name_a_spreadsheet_would_run_is_quoted_in_the_csv():
     m = migration_table(before(), after(), {0: "=HYPERLINK(1)", 1: "At risk", 2: "+1"})
     text = flows_csv(m)
     assert "'=HYPERLINK(1)" in text and ",'+1," in text
+
+
+def test_the_verb_compares_what_customers_spent_in_the_period_not_their_lifetime_revenue():
+    # "b" is a lapsed big spender (5,000 over its life, nothing lately); "a", a new customer who bought once and
+    # stopped, joins it: a slip, although At risk's customers have spent more in their lives than Occasional buyers'
+    b = scored({"a": (2, 50, "2024-02-01"), "b": (1, 5000, "2023-01-01"), "c": (2, 40, "2024-02-20")})
+    a = scored({"a": (1, 50, "2024-02-01"), "b": (1, 5000, "2023-01-01"), "c": (2, 140, "2024-05-01")})
+    m = migration_table(b, a, SEGMENTS)
+    assert m.value == {1: 0.0, 2: 100.0}
+    assert flow_sentences(m) == ["1 customer (50.0% of Occasional buyers) slipped to At risk, with no revenue in the "
+                                 "last period."]

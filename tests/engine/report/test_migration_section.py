@@ -7,6 +7,7 @@ import re
 import pytest
 
 from engine.migration import migration_table
+from engine.migration.table import NEW_ROW
 from engine.report.context import ReportContext
 from engine.report.fetcher import SafeFetcher
 from engine.report.render import render_html, render_pdf
@@ -65,7 +66,7 @@ def test_the_section_data_is_the_migration_table():
                         chart_renderer=lambda spec, key: None)
     data = SECTIONS["migration"].builder(ctx)
     assert data["columns"] == [*SEGMENTS.values(), "No longer in the data"]
-    assert [r["name"] for r in data["counts"]] == [*SEGMENTS.values(), "New customers"]
+    assert [r["name"] for r in data["counts"]] == [*SEGMENTS.values(), NEW_ROW]
     assert [r["cells"] for r in data["counts"]] == [[1, 2, 1, 0], [1, 1, 0, 0], [0, 1, 2, 1], [1, 0, 2, 0]]
     assert [r["total"] for r in data["counts"]] == [4, 2, 4, 3]
     assert data["column_totals"] == [3, 4, 5, 1]
@@ -79,7 +80,7 @@ def test_the_html_prints_the_numbers_and_sentences():
     html = render_html(with_migration(detail="client"))
     part = html[html.index('id="sec-migration"'):html.index('id="sec-actions"')]
     assert "1 customer (50.0% of At risk) moved up to Loyal regulars, worth 800 of revenue in the last period." in part
-    assert re.search(r"<td>New customers</td>(<td class=\"num\">[^<]*</td>){5}", part)
+    assert re.search(r"<td>" + NEW_ROW + r"</td>(<td class=\"num\">[^<]*</td>){5}", part)
     assert '<td class="num">2,100</td>' in part  # the revenue of the last period, every group
     assert "<h2>Revenue between 1 March 2024 and 1 June 2024" in part
 
