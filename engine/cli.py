@@ -40,6 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--charts", metavar="DIR",
                    help="write every chart of the report into this folder as PNG (print resolution) and SVG")
     b.add_argument("--export-project", dest="export_project", help="write the project file that rebuilds this report")
+    b.add_argument("--engine", choices=("local", "spark"),
+                   help='where the analysis runs: "local" (this machine, the default) or "spark" (Apache Spark; '
+                   'data paths may then be any URI Spark reads); overrides compute.engine of the project file')
+    b.add_argument("--spark-master", dest="spark_master", metavar="URL",
+                   help='Spark master URL (default compute.spark_master, "local[*]"); implies --engine spark')
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("--progress", action="store_true", help="print progress lines (default when on a terminal)")
     return p
@@ -127,6 +132,7 @@ def _build(args) -> int:
         if args.detail not in DETAILS:
             raise InputError(f"--detail is {args.detail!r}; use {' or '.join(DETAILS)}.")
         project.report.detail = args.detail
+    _choose_engine(args, project)
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
         raise InputError(f"--out {args.out} should name a .pdf file.")
@@ -174,6 +180,18 @@ def _build(args) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _choose_engine(args, project) -> None:
+    """``--engine`` / ``--spark-master`` over the project's ``compute`` section."""
+    if args.spark_master is not None:
+        if args.engine == "local":
+            raise InputError("--spark-master is for --engine spark; drop one of them.")
+        if not args.spark_master.strip() or any(c.isspace() for c in args.spark_master):
+            raise InputError(f"--spark-master is {args.spark_master!r}; give a Spark master URL such as local[*].")
+        project.compute.engine, project.compute.spark_master = "spark", args.spark_master
+    elif args.engine is not None:
+        project.compute.engine = args.engine
 
 
 def _check_outputs(args, project) -> None:

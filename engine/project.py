@@ -118,6 +118,18 @@ class ReportSpec:
     objective: str = ""  # the client report's stated objective (empty: a standard sentence)
 
 
+ENGINES = ("local", "spark")
+
+
+@dataclass
+class ComputeSpec:
+    """Where the analysis runs: this machine (``local``) or Apache Spark (engine.spark)."""
+
+    engine: str = "local"
+    spark_master: str = "local[*]"  # any master URL (spark://, yarn, k8s://); an active session is reused
+    spark_conf: dict[str, str] = field(default_factory=dict)  # Spark settings, e.g. spark.executor.memory
+
+
 # ---- the schema: what each key takes (a key not listed is checked by its type) ----
 
 def _algorithms() -> tuple[str, ...]:
@@ -182,6 +194,12 @@ SCHEMA = Section(None, {
         "projection": OneOf(("pca", "tsne", "umap")),
         "detail": OneOf(DETAILS),
     }),
+    "compute": Section(ComputeSpec, {
+        "engine": OneOf(ENGINES),
+        "spark_master": Text(pattern=re.compile(r"^\S+$"), hint='a Spark master URL such as "local[*]"'),
+        "spark_conf": Mapping(Text(pattern=re.compile(r"^spark\.\S+$"), hint='a Spark setting such as '
+                                   '"spark.executor.memory"'), Text()),
+    }),
 })
 
 
@@ -192,6 +210,7 @@ class Project:
     clustering: ClusteringSpec = field(default_factory=ClusteringSpec)
     labels: dict[int, LabelSpec] = field(default_factory=dict)
     report: ReportSpec = field(default_factory=ReportSpec)
+    compute: ComputeSpec = field(default_factory=ComputeSpec)
 
     # ---- serialisation -------------------------------------------------
     def to_dict(self) -> dict:
@@ -204,6 +223,7 @@ class Project:
                 for k, v in sorted(self.labels.items())
             },
             "report": asdict(self.report),
+            "compute": asdict(self.compute),
         }
         d["clustering"]["k_range"] = list(self.clustering.k_range)
         return d
@@ -225,7 +245,8 @@ class Project:
         labels = {}
         for key, value in labels_raw.items():
             labels[int(key)] = _build(LabelSpec, value, f"labels.{key}")
-        project = cls(data, features, clustering, labels, report)
+        compute = _build(ComputeSpec, d.get("compute", {}), "compute")
+        project = cls(data, features, clustering, labels, report, compute)
         project.clustering.k_range = tuple(project.clustering.k_range)
         return project
 
