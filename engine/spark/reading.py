@@ -119,13 +119,16 @@ def read_source(spark, name: str, uri: str, fmt: str, overrides: dict) -> SparkT
             raise InputError(f"{uri}: Spark read {len(frame.columns)} columns but its first lines have "
                              f"{sample.shape[1]}; check the delimiter and the header line.")
         frame = frame.toDF(*[str(c) for c in sample.columns])  # the names the single-machine reader gives
-        n_rows = frame.count()
-    if n_rows == 0:
+    if sample.empty:
         raise InputError(f"{uri} has no data rows; export the table again with its rows.")
     columns = [str(c) for c in sample.columns]
     local = {r: c for r, c in overrides.items() if not c or find_column(columns, c)}
     roles = detect_roles(sample, local)
     kind, why = classify_with_reason(sample, roles)
+    n_rows = len(sample)  # the whole table when shorter than the sample; transactions are counted while cleaned
+    if len(sample) >= SAMPLE_LINES and kind != "transactions":
+        with spark_errors(uri):
+            n_rows = frame.count()
     notes = [f"Classified as {kind}: {why} (on its first {len(sample):,} rows)."] + unconfirmed_names(sample, roles)
     info = TableInfo(name=name, path=uri, kind=kind, n_rows=n_rows, columns=columns, roles=roles, notes=notes)
     return SparkTable(info, frame, sample)

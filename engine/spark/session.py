@@ -14,7 +14,11 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from engine.errors import InputError
 
@@ -85,17 +89,39 @@ def spark_session(master: str = "local[*]", conf: dict | None = None):
     from pyspark.sql import SparkSession
 
     active = SparkSession.getActiveSession()
-    if active is not None:
+    if active is not None:  # Databricks, spark-submit: the session the platform made
+        ship_engine(active)
         return active
     require_java(master)
+    if master.startswith("local"):  # the Python workers run this interpreter (its packages), not the PATH's python3
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName("customer-segmentation")
     for key, value in {**DEFAULT_CONF, **{str(k): str(v) for k, v in (conf or {}).items()}}.items():
         builder = builder.config(key, value)
     try:
-        return builder.getOrCreate()
+        spark = builder.getOrCreate()
     except Exception as exc:  # the JVM did not start: say so in one sentence
         raise InputError(f"Spark could not start with master {master!r} ({_first_line(exc)}); check "
                          "compute.spark_master and that Java 17+ is installed.") from None
+    spark.sparkContext.setLogLevel("ERROR")
+    ship_engine(spark)
+    return spark
+
+
+def ship_engine(spark) -> None:
+    """The ``engine`` package, zipped, to every executor: the features and typing run the engine's own code there."""
+    import engine
+
+    if getattr(spark, "_segmentation_engine_shipped", False):
+        return
+    root = Path(engine.__file__).resolve().parent
+    folder = Path(tempfile.mkdtemp(prefix="segmentation-engine-"))
+    archive = folder / "engine.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(root.rglob("*.py")):
+            zf.write(path, Path("engine") / path.relative_to(root))
+    spark.sparkContext.addPyFile(str(archive))
+    spark._segmentation_engine_shipped = True
 
 
 def session_info(spark) -> SparkInfo:
