@@ -144,9 +144,16 @@ def _build(args) -> int:
         if show_progress:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
 
+    spark_build = None
     # The workers import WeasyPrint and start vl-convert on the other core while this one clusters.
     with RenderPool() as pool:
-        result = run_project(project, progress=progress)
+        if project.compute.engine == "spark":
+            from engine.spark.build import run_spark
+
+            spark_build = run_spark(project, progress=progress)
+            result = spark_build.result
+        else:
+            result = run_project(project, progress=progress)
         t0 = time.perf_counter()
         recorded: list = []
         context = render.build_context(result, project.report, chart_renderer=pool.chart_image, charts=recorded)
@@ -156,7 +163,12 @@ def _build(args) -> int:
     write_output(out, pdf)
     if args.html:
         write_output(args.html, html)
-    if args.assignments:
+    if args.assignments and spark_build is not None:  # written by Spark: the labels never reach this machine
+        from engine.spark.outputs import write_assignments
+
+        names = {c: label.name for c, label in result.cluster_labels.items()}
+        write_assignments(spark_build.assignments, names, args.assignments)
+    elif args.assignments:
         write_output(args.assignments, exports.assignments_csv(result))
     if args.profiles:
         write_output(args.profiles, exports.profiles_csv(result))
@@ -171,12 +183,18 @@ def _build(args) -> int:
         exported = resolved_project(project, result.features.names)
         write_output(args.export_project, exported.to_json())
     if args.summary:
-        write_output(args.summary, json.dumps(exports.summary_dict(result), indent=2))
+        summary = exports.summary_dict(result)
+        if spark_build is not None:  # where it ran, and which silhouette the comparison quotes
+            info = spark_build.info
+            summary["compute"] = {"engine": "spark", "spark_master": info.master, "executors": info.executors,
+                                  "spark_version": info.version, "silhouette_distance": "squaredEuclidean"}
+        write_output(args.summary, json.dumps(summary, indent=2))
     if not args.quiet:
         c = result.chosen
         print(
             f"Wrote {out} ({len(pdf) / 1024:.0f} KiB): {algorithm_label(c.algorithm)}, k = {c.n_clusters}, "
-            f"{units(len(result.labels), result.features.unit)}.",
+            f"{units(result.profile.n_units, result.features.unit)}"
+            + (f", on Spark ({spark_build.info.master})." if spark_build is not None else "."),
             file=sys.stderr,
         )
     return 0

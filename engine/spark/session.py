@@ -96,6 +96,7 @@ def spark_session(master: str = "local[*]", conf: dict | None = None):
     if master.startswith("local"):  # the Python workers run this interpreter (its packages), not the PATH's python3
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName("customer-segmentation")
+    builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_quiet_logging()}")
     for key, value in {**DEFAULT_CONF, **{str(k): str(v) for k, v in (conf or {}).items()}}.items():
         builder = builder.config(key, value)
     try:
@@ -122,6 +123,17 @@ def ship_engine(spark) -> None:
             zf.write(path, Path("engine") / path.relative_to(root))
     spark.sparkContext.addPyFile(str(archive))
     spark._segmentation_engine_shipped = True
+
+
+def _quiet_logging() -> Path:
+    """A log4j2 configuration printing only errors: the analyst's terminal gets our lines, not the JVM's."""
+    path = Path(tempfile.gettempdir()) / "segmentation-spark-log4j2.properties"
+    if not path.exists():
+        path.write_text("rootLogger.level = error\nrootLogger.appenderRef.stderr.ref = console\n"
+                        "appender.console.type = Console\nappender.console.name = console\n"
+                        "appender.console.target = SYSTEM_ERR\nappender.console.layout.type = PatternLayout\n"
+                        "appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n\n")
+    return path
 
 
 def session_info(spark) -> SparkInfo:
