@@ -37,7 +37,8 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     from engine.analysis import steps as pipeline
     from engine.clustering.selection import SelectionRule, recommend
     from engine.features.matrix import require_enough_units
-    from engine.spark.clustering import canonical_order, compare, fit
+    from engine.project import DEFAULT_ALGORITHMS
+    from engine.spark.clustering import SPARK_ALGORITHMS, canonical_order, compare, fit
     from engine.spark.dataset import load_lines
     from engine.spark.features import features_of
     from engine.spark.matrix import build_matrix
@@ -73,7 +74,10 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     lap("features")
     c = project.clustering
     rule = SelectionRule.from_dict(c.selection)
-    comparison = compare(matrix, c.algorithms, c.k_range, c.seed, c.params, rule,
+    algorithms = list(c.algorithms)
+    if algorithms == DEFAULT_ALGORITHMS:  # the defaults on Spark: what MLlib offers, the rest listed as not run
+        algorithms = list(SPARK_ALGORITHMS) + [a for a in algorithms if a not in SPARK_ALGORITHMS]
+    comparison = compare(matrix, algorithms, c.k_range, c.seed, c.params, rule,
                          progress=lambda m, f: say(m, 0.2 + 0.5 * f))
     if not any(r.status == "ok" for r in comparison.runs):
         raise InputError("No Spark MLlib algorithm was run; include kmeans, bisecting_kmeans or gmm in "
@@ -112,6 +116,7 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     narrative = pipeline.report_narrative(project, dataset, features, replace(chosen, labels=sample_labels),
                                           recommendation, profile, cluster_labels, None)
     narrative["methodology"] = list(narrative.get("methodology", [])) + [info.sentence(), SILHOUETTE_NOTE]
+    comparison.notes = [info.sentence(), SILHOUETTE_NOTE] + list(comparison.notes)  # the appendix's notes too
     lap("narrative")
     result = AnalysisResult(
         project=project, dataset=dataset, features=features, comparison=comparison, recommendation=recommendation,

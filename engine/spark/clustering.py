@@ -35,10 +35,25 @@ def _estimator(name: str, k: int, seed: int, params: dict):
                            tol=float(params.get("tol", 1e-3)))
 
 
+# MLlib's bisecting k-means splits a cluster by nudging its centre by 1e-4 x the centre's norm: a cluster centred
+# at the origin (every standardised data set) gets no nudge and is never split (one cluster comes back). k-means
+# does not care where the origin is, so bisecting k-means runs on the features shifted by this much.
+BISECTING_SHIFT = 10.0
+
+
 def fit(matrix: SparkMatrix, name: str, k: int, seed: int, params: dict | None = None):
     """The fitted MLlib model and its predictions (``customer_id``, ``x*``, ``features``, ``prediction``)."""
-    model = _estimator(name, k, seed, params or {}).fit(matrix.frame)
-    return model, model.transform(matrix.frame)
+    frame = matrix.frame
+    estimator = _estimator(name, k, seed, params or {})
+    if name == "bisecting_kmeans":
+        from pyspark.ml.functions import array_to_vector
+        from pyspark.sql import functions as F
+
+        shifted = F.array(*[F.col(f"x{i}") + BISECTING_SHIFT for i in range(len(matrix.names))])
+        frame = frame.withColumn("shifted", array_to_vector(shifted))
+        estimator = estimator.setFeaturesCol("shifted")
+    model = estimator.fit(frame)
+    return model, model.transform(frame)
 
 
 def run_one(matrix: SparkMatrix, name: str, k: int, seed: int, params: dict | None = None) -> RunResult:
