@@ -43,6 +43,11 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--export-project", dest="export_project", help="write the project file that rebuilds this report")
     b.add_argument("--export-model", dest="export_model",
                    help="write the chosen model as a JSON model file (for python -m engine score)")
+    b.add_argument("--engine", choices=("local", "spark"),
+                   help='where the analysis runs: "local" (this machine, the default) or "spark" (Apache Spark; '
+                   'data paths may then be any URI Spark reads); overrides compute.engine of the project file')
+    b.add_argument("--spark-master", dest="spark_master", metavar="URL",
+                   help='Spark master URL (default compute.spark_master, "local[*]"); implies --engine spark')
     b.add_argument("--quiet", action="store_true", help="print nothing but errors")
     b.add_argument("--progress", action="store_true", help="print progress lines (default when on a terminal)")
 
@@ -148,6 +153,7 @@ def _build(args) -> int:
         if args.detail not in DETAILS:
             raise InputError(f"--detail is {args.detail!r}; use {' or '.join(DETAILS)}.")
         project.report.detail = args.detail
+    _choose_engine(args, project)
     out = Path(args.out)
     if out.suffix.lower() != ".pdf":
         raise InputError(f"--out {args.out} should name a .pdf file.")
@@ -159,9 +165,16 @@ def _build(args) -> int:
         if show_progress:
             print(f"[{fraction:4.0%}] {message}", file=sys.stderr)
 
+    spark_build = None
     # The workers import WeasyPrint and start vl-convert on the other core while this one clusters.
     with RenderPool() as pool:
-        result = run_project(project, progress=progress)
+        if project.compute.engine == "spark":
+            from engine.spark.build import run_spark
+
+            spark_build = run_spark(project, progress=progress)
+            result = spark_build.result
+        else:
+            result = run_project(project, progress=progress)
         t0 = time.perf_counter()
         recorded: list = []
         context = render.build_context(result, project.report, chart_renderer=pool.chart_image, charts=recorded)
@@ -176,7 +189,12 @@ def _build(args) -> int:
     write_output(out, pdf)
     if args.html:
         write_output(args.html, html)
-    if args.assignments:
+    if args.assignments and spark_build is not None:  # written by Spark: the labels never reach this machine
+        from engine.spark.outputs import write_assignments
+
+        names = {c: label.name for c, label in result.cluster_labels.items()}
+        write_assignments(spark_build.assignments, names, args.assignments)
+    elif args.assignments:
         write_output(args.assignments, exports.assignments_csv(result))
     if args.profiles:
         write_output(args.profiles, exports.profiles_csv(result))
@@ -191,17 +209,35 @@ def _build(args) -> int:
         exported = resolved_project(project, result.features.names)
         write_output(args.export_project, exported.to_json())
     if args.summary:
-        write_output(args.summary, json.dumps(exports.summary_dict(result), indent=2))
+        summary = exports.summary_dict(result)
+        if spark_build is not None:  # where it ran, and which silhouette the comparison quotes
+            info = spark_build.info
+            summary["compute"] = {"engine": "spark", "spark_master": info.master, "executors": info.executors,
+                                  "spark_version": info.version, "silhouette_distance": "squaredEuclidean"}
+        write_output(args.summary, json.dumps(summary, indent=2))
     if model_text is not None:
         write_output(args.export_model, model_text)
     if not args.quiet:
         c = result.chosen
         print(
             f"Wrote {out} ({len(pdf) / 1024:.0f} KiB): {algorithm_label(c.algorithm)}, k = {c.n_clusters}, "
-            f"{units(len(result.labels), result.features.unit)}.",
+            f"{units(result.profile.n_units, result.features.unit)}"
+            + (f", on Spark ({spark_build.info.master})." if spark_build is not None else "."),
             file=sys.stderr,
         )
     return 0
+
+
+def _choose_engine(args, project) -> None:
+    """``--engine`` / ``--spark-master`` over the project's ``compute`` section."""
+    if args.spark_master is not None:
+        if args.engine == "local":
+            raise InputError("--spark-master is for --engine spark; drop one of them.")
+        if not args.spark_master.strip() or any(c.isspace() for c in args.spark_master):
+            raise InputError(f"--spark-master is {args.spark_master!r}; give a Spark master URL such as local[*].")
+        project.compute.engine, project.compute.spark_master = "spark", args.spark_master
+    elif args.engine is not None:
+        project.compute.engine = args.engine
 
 
 def _check_outputs(args, project) -> None:

@@ -130,6 +130,18 @@ class ReportSpec:
     objective: str = ""  # the client report's stated objective (empty: a standard sentence)
 
 
+ENGINES = ("local", "spark")
+
+
+@dataclass
+class ComputeSpec:
+    """Where the analysis runs: this machine (``local``) or Apache Spark (engine.spark)."""
+
+    engine: str = "local"
+    spark_master: str = "local[*]"  # any master URL (spark://, yarn, k8s://); an active session is reused
+    spark_conf: dict[str, str] = field(default_factory=dict)  # Spark settings, e.g. spark.executor.memory
+
+
 # ---- the schema: what each key takes (a key not listed is checked by its type) ----
 
 def _algorithms() -> tuple[str, ...]:
@@ -209,6 +221,12 @@ SCHEMA = Section(None, {
                 example='{"model": "model.json", "from": "2024-03-31", "to": "2024-06-30"}'),
         Delegate(_migration_dates),
     )),
+    "compute": Section(ComputeSpec, {
+        "engine": OneOf(ENGINES),
+        "spark_master": Text(pattern=re.compile(r"^\S+$"), hint='a Spark master URL such as "local[*]"'),
+        "spark_conf": Mapping(Text(pattern=re.compile(r"^spark\.\S+$"), hint='a Spark setting such as '
+                                   '"spark.executor.memory"'), Text()),
+    }),
 })
 
 
@@ -220,6 +238,7 @@ class Project:
     labels: dict[int, LabelSpec] = field(default_factory=dict)
     report: ReportSpec = field(default_factory=ReportSpec)
     migration: MigrationSpec | None = None  # None: no "How segments moved" section
+    compute: ComputeSpec = field(default_factory=ComputeSpec)
 
     # ---- serialisation -------------------------------------------------
     def to_dict(self) -> dict:
@@ -232,6 +251,7 @@ class Project:
                 for k, v in sorted(self.labels.items())
             },
             "report": asdict(self.report),
+            "compute": asdict(self.compute),
         }
         d["clustering"]["k_range"] = list(self.clustering.k_range)
         if self.migration is not None:  # absent, not null: a project without one reads as before
@@ -257,7 +277,8 @@ class Project:
             labels[int(key)] = _build(LabelSpec, value, f"labels.{key}")
         raw = d.get("migration")
         migration = MigrationSpec(raw["model"], raw["from"], raw["to"]) if raw is not None else None
-        project = cls(data, features, clustering, labels, report, migration)
+        compute = _build(ComputeSpec, d.get("compute", {}), "compute")
+        project = cls(data, features, clustering, labels, report, migration=migration, compute=compute)
         project.clustering.k_range = tuple(project.clustering.k_range)
         return project
 

@@ -43,8 +43,34 @@ def test_no_engine_source_mentions_streamlit_import():
     assert offenders == []
 
 
+def test_the_default_path_never_imports_pyspark():
+    """pyspark is optional (requirements-spark.txt): every module outside engine.spark, and a whole local
+    analysis of the bundled sample, run without importing it."""
+    modules = [m for m in _engine_modules() if not m.startswith("engine.spark")]
+    code = (
+        "import sys, importlib\n"
+        "class Block:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] in ('pyspark', 'py4j'):\n"
+        "            raise ImportError('the default path must not import pyspark')\n"
+        "sys.meta_path.insert(0, Block())\n"
+        f"for m in {modules!r}:\n"
+        "    importlib.import_module(m)\n"
+        "import engine.spark\n"
+        "from engine.analysis.steps import build_features, load\n"
+        "from engine.project import demo_project\n"
+        "project = demo_project()\n"
+        "assert project.compute.engine == 'local'\n"
+        "build_features(project, load(project))\n"
+        "print('ok')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "ok"
+
+
 # The folder list reads like the pipeline; a step may use the steps before it, never one after it.
-LAYERS = ["loading", "features", "clustering", "views", "narrative", "report", "analysis", "model", "migration"]
+LAYERS = ["loading", "features", "clustering", "views", "narrative", "report", "spark", "analysis", "model", "migration"]
 SHARED = {"errors", "results", "project", "project_schema", "project_paths", "formatting", "synthetic"}  # below every step
 
 

@@ -30,6 +30,7 @@ from sklearn.cluster import (
     HDBSCAN,
     AgglomerativeClustering,
     Birch,
+    BisectingKMeans,
     KMeans,
     MiniBatchKMeans,
     SpectralClustering,
@@ -100,6 +101,11 @@ class RunSkipped(Exception):
 
 def _fit_kmeans(X, k, seed, params, context, cache):
     model = KMeans(n_clusters=k, random_state=seed, **params).fit(X)
+    return FitOutcome(model.labels_, len(X), False, {**params})
+
+
+def _fit_bisecting(X, k, seed, params, context, cache):
+    model = BisectingKMeans(n_clusters=k, random_state=seed, **params).fit(X)
     return FitOutcome(model.labels_, len(X), False, {**params})
 
 
@@ -236,6 +242,9 @@ ALGORITHMS: dict[str, Algorithm] = {
         Algorithm("minibatch_kmeans", "Mini-batch k-means",
                   "k-means on small random batches; much faster on large data, slightly less exact.",
                   True, "n", _fit_minibatch, estimator=MiniBatchKMeans),
+        Algorithm("bisecting_kmeans", "Bisecting k-means",
+                  "Splits the largest group in two with k-means, again and again, until there are k; "
+                  "what Spark offers beside k-means.", True, "n", _fit_bisecting, estimator=BisectingKMeans),
         Algorithm("gmm", "Gaussian mixture", "Soft clusters of elliptical shape; also reports BIC and AIC.",
                   True, "n", _fit_gmm, _frozen(covariance_type="full"), GaussianMixture,
                   sample_threshold=20_000),

@@ -154,14 +154,21 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def cluster_sizes(run: RunResult) -> np.ndarray:
+    """Units per cluster (noise left out): from the labels, or ``extra["sizes"]`` when the labels stay where they
+    were computed (Spark mode keeps them on the cluster)."""
+    if run.labels is None:
+        return np.asarray(run.extra.get("sizes", []), dtype=int)
+    kept = run.labels[run.labels >= 0]
+    return np.bincount(kept) if len(kept) else np.zeros(0, dtype=int)
+
+
 def usability(run: RunResult, n_units: int, rule: SelectionRule) -> tuple[str, str] | None:
     """Why a scored run cannot be recommended, as (kind, phrase), or None when its segments are usable.
 
     ``kind`` is a key of :data:`engine.clustering.selection_reasons.UNUSABLE_KINDS`.
     """
-    labels = run.labels
-    kept = labels[labels >= 0]
-    sizes = np.bincount(kept) if len(kept) else np.zeros(0, dtype=int)
+    sizes = cluster_sizes(run)
     if run.noise_share > rule.max_noise:
         return "noise", f"it leaves {run.noise_share:.0%} of the units as noise"
     largest = sizes.max() / n_units if len(sizes) else 1.0
@@ -192,7 +199,7 @@ def recommend(
     n_units = comparison.n_points
     runs = comparison.runs
     scored = [Candidate(r, i) for i, r in enumerate(runs)
-              if r.algorithm != "rfm" and r.status == "ok" and r.labels is not None
+              if r.algorithm != "rfm" and r.status == "ok" and (r.labels is not None or "sizes" in r.extra)
               and all(m in r.metrics for m in RANKED)]
     if not scored:
         first = next((r for r in runs if r.algorithm != "rfm"), runs[0] if runs else None)

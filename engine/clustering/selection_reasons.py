@@ -101,10 +101,11 @@ def recommendation_reasons(best, order, shortlist, table, pool, scored, unusable
         reasons.insert(0, caution)
         warnings.append(caution)
     else:
-        sizes = np.bincount(run.labels[run.labels >= 0])
-        reasons.append(f"Its smallest segment holds {sizes.min():,} units ({sizes.min() / len(run.labels):.1%}) and "
-                       f"its largest {sizes.max() / len(run.labels):.0%}; the rule asks for at least "
-                       f"{rule.smallest_segment(len(run.labels)):,} units and at most {rule.max_share:.0%}.")
+        sizes = np.bincount(run.labels[run.labels >= 0]) if run.labels is not None else np.asarray(run.extra["sizes"])
+        n = len(run.labels) if run.labels is not None else comparison.n_points
+        reasons.append(f"Its smallest segment holds {sizes.min():,} units ({sizes.min() / n:.1%}) and "
+                       f"its largest {sizes.max() / n:.0%}; the rule asks for at least "
+                       f"{rule.smallest_segment(n):,} units and at most {rule.max_share:.0%}.")
     if run.noise_share > 0:
         reasons.append(f"It leaves {run.noise_share:.1%} of the units as noise (at most {rule.max_noise:.0%} "
                        "allowed); its metrics are computed without them, and they are reported as a group of their own.")

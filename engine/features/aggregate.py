@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from engine.errors import InputError
-from engine.features.catalogue import FEATURES, SHARE_PREFIX
+from engine.features.catalogue import FEATURES, SHARE_PREFIX, repeat_gap
 from engine.features.period import as_of_stamp, lines_up_to
 from engine.loading.quality import value_codes
 from engine.results import Dataset, FeatureDef
@@ -152,6 +152,22 @@ class CustomerLines:
         if purchases_only:
             return np.bincount(self.codes[self.buy], values[self.buy], minlength=self.n)
         return np.bincount(self.codes, values, minlength=self.n)
+
+    def net_total(self, column: str) -> np.ndarray:
+        """Sum of ``column`` per customer over every line: returns (negative) netted out."""
+        return self.total(self.number(column))
+
+    @cached_property
+    def distinct_products(self) -> np.ndarray:
+        """Different products bought (purchase lines with a product id) per customer."""
+        valid = self.buy & self.tx["product_id"].notna().to_numpy()
+        return self.distinct(pd.factorize(self.tx["product_id"][valid])[0], valid)
+
+    @cached_property
+    def typical_repeat_gap(self) -> float:
+        """Median of the repeat customers' mean gap between purchase days (0 when no customer repeats)."""
+        gap = repeat_gap(self)
+        return float(np.nanmedian(gap)) if (~np.isnan(gap)).any() else 0.0
 
     def distinct(self, keys: np.ndarray, lines: np.ndarray) -> np.ndarray:
         """Number of distinct non-negative integer ``keys`` per customer among the ``lines`` (a mask)."""

@@ -7,7 +7,11 @@ offered (:func:`engine.features.matrix.available_features`) and computed;
 ``compute`` takes the lines grouped by customer (:class:`engine.features.aggregate.CustomerLines`,
 which computes shared aggregates such as orders, first and last purchase day
 or purchase revenue once) and returns one value per customer, as an array in
-``lines.ids`` order or a Series indexed by customer id. Entries with unit
+``lines.ids`` order or a Series indexed by customer id. A ``compute`` reads only
+those named per-customer aggregates (and the scalars ``reference`` and
+``typical_repeat_gap``), never the lines themselves: Spark mode computes the same
+aggregates with Spark and runs these very functions on them
+(:mod:`engine.spark.features`), so each feature has one definition. Entries with unit
 "category" are profile attributes, not numbers to cluster on.
 
 Conventions: the reference date is the day after the last date in the data
@@ -20,7 +24,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from engine.results import FeatureDef
 
@@ -35,18 +38,17 @@ def _tenure(lines: CustomerLines) -> np.ndarray:
     return np.clip(lines.reference - start, 0, None)
 
 
-def _mean_days_between_orders(lines: CustomerLines) -> np.ndarray:
+def repeat_gap(lines: CustomerLines) -> np.ndarray:
+    """Mean days between distinct purchase days, for customers with two or more (NaN for the others)."""
     days = lines.purchase_days
-    gap = np.where(days >= 2, (lines.last_day - lines.first_day) / (days - 1), np.nan)
-    typical_gap = np.nanmedian(gap) if (days >= 2).any() else 0.0
-    single = days == 1
-    gap[single] = np.maximum((lines.reference - lines.last_day)[single], typical_gap)
+    return np.where(days >= 2, (lines.last_day - lines.first_day) / (days - 1), np.nan)
+
+
+def _mean_days_between_orders(lines: CustomerLines) -> np.ndarray:
+    gap = repeat_gap(lines)
+    single = lines.purchase_days == 1
+    gap[single] = np.maximum((lines.reference - lines.last_day)[single], lines.typical_repeat_gap)
     return gap
-
-
-def _distinct_products(lines: CustomerLines) -> np.ndarray:
-    valid = lines.buy & lines.tx["product_id"].notna().to_numpy()
-    return lines.distinct(pd.factorize(lines.tx["product_id"][valid])[0], valid)
 
 
 FEATURES: dict[str, FeatureDef] = {
@@ -59,10 +61,10 @@ FEATURES: dict[str, FeatureDef] = {
                    "timestamp, else line).", "orders", True, ("customer_id",), additive=True,
                    compute=lambda lines: lines.frequency),
         FeatureDef("monetary", "Monetary", "Net revenue: purchases minus returns.", "currency", True,
-                   ("customer_id", "amount"), additive=True, compute=lambda lines: lines.total(lines.number("amount"))),
+                   ("customer_id", "amount"), additive=True, compute=lambda lines: lines.net_total("amount")),
         FeatureDef("total_quantity", "Total quantity", "Items bought minus items returned.", "items", True,
                    ("customer_id", "quantity"), additive=True,
-                   compute=lambda lines: lines.total(lines.number("quantity"))),
+                   compute=lambda lines: lines.net_total("quantity")),
         FeatureDef("avg_order_value", "Average order value", "Revenue of purchase lines divided by orders.",
                    "currency", True, ("customer_id", "amount"),
                    compute=lambda lines: lines.purchase_revenue / lines.orders),
@@ -77,7 +79,7 @@ FEATURES: dict[str, FeatureDef] = {
                    "with a single purchase day: the longer of the days since it and the median gap of repeat "
                    "customers.", "days", True, ("customer_id", "date"), compute=_mean_days_between_orders),
         FeatureDef("distinct_products", "Distinct products", "Different products bought.", "products", True,
-                   ("customer_id", "product_id"), compute=_distinct_products),
+                   ("customer_id", "product_id"), compute=lambda lines: lines.distinct_products),
         FeatureDef("region", "Region", "Customer's region or country (a profile attribute, not clustered on).",
                    "category", False, ("customer_id", "region"),
                    compute=lambda lines: lines.customer_attribute("region")),

@@ -55,7 +55,7 @@ def reading_cautions(dataset, features, recommendation, chosen, stability=None,
             out.append(f"{join_words(fragile)} {'is' if one else 'are'} less firm than the other segments "
                        f"({'it shifts' if one else 'they shift'} when the analysis is repeated on resampled data); "
                        f"confirm {'it' if one else 'them'} before investing heavily.")
-    n_units = len(labels)
+    n_units = int(np.sum(chosen.extra["sizes"])) if "sizes" in chosen.extra else len(labels)  # Spark: labels sampled
     if n_units < SMALL_DATA_UNITS:
         out.append(f"Only {integer(n_units)} {many} were analysed, so a segment may hold just a few dozen "
                    f"{many}; confirm the findings on more data before acting at scale.")

@@ -44,13 +44,14 @@ def _best_run(runs: list[RunResult]) -> RunResult | None:
 
 
 def _row(run: RunResult, note: str, chosen: RunResult, rank: int | None = None, baseline: bool = False) -> dict:
+    fitted = run.labels is not None or "sizes" in run.extra  # Spark mode keeps the sizes, not the labels
     return {
         "algorithm": algorithm_label(run.algorithm),
-        "k": run.n_clusters if run.labels is not None else run.k,
+        "k": run.n_clusters if fitted else run.k,
         "found": run.k is None,  # density methods and RFM: k is what they found, not what was asked
         "metrics": {key: _value(run, key) for key in TABLE_METRICS},
-        "noise_share": run.noise_share if run.labels is not None else None,
-        "min_cluster_share": run.min_cluster_share if run.labels is not None else None,
+        "noise_share": run.noise_share if fitted else None,
+        "min_cluster_share": run.min_cluster_share if fitted else None,
         "rank": rank,
         "note": note,
         "chosen": run is chosen,

@@ -83,8 +83,8 @@ def test_every_problem_is_listed_at_once_in_reading_order():
     ({"reports": {}}, "The project file has unknown key 'reports'; did you mean 'report'?"),
     ({"data": {"maxrows": 10}}, "data has unknown key 'maxrows'; did you mean 'max_rows'?"),
     ({"labels": {"1": {"nam": "Loyal"}}}, "labels.1 has unknown key 'nam'; did you mean 'name'?"),
-    ({"colour": "red"}, "The project file has unknown key 'colour'; allowed keys are clustering, data, features, "
-                        "labels, migration, report."),
+    ({"colour": "red"}, "The project file has unknown key 'colour'; allowed keys are clustering, compute, data, "
+                        "features, labels, migration, report."),
 ])
 def test_an_unknown_key_names_the_nearest_known_key(raw, sentence):
     assert problems_of(raw) == [sentence]
@@ -163,3 +163,27 @@ def test_validate_checks_values_set_in_code():
         "data.max_rows is -5; use a whole number from 1 to 1,000,000,000.",
         "clustering.stability_resamples is '10' (text); use a whole number from 0 to 200.",
     ]
+
+
+@pytest.mark.parametrize(("raw", "sentence"), [
+    ({"compute": {"engine": "dask"}}, "compute.engine is 'dask'; allowed values are local, spark."),
+    ({"compute": {"spark_master": "local [2]"}},
+     "compute.spark_master is 'local [2]'; use a Spark master URL such as \"local[*]\"."),
+    ({"compute": {"spark_conf": {"executor.memory": "4g"}}},
+     "compute.spark_conf key is 'executor.memory'; use a Spark setting such as \"spark.executor.memory\"."),
+    ({"compute": {"spark_conf": {"spark.executor.memory": 4}}}, "compute.spark_conf.spark.executor.memory is 4; "
+     "it should be text."),
+])
+def test_compute_section_bad_values_get_one_sentence_each(raw, sentence):
+    with pytest.raises(InputError) as caught:
+        Project.from_dict(raw)
+    assert str(caught.value) == sentence
+
+
+def test_compute_defaults_to_this_machine_and_round_trips_spark():
+    assert (Project().compute.engine, Project().compute.spark_master) == ("local", "local[*]")
+    raw = {"compute": {"engine": "spark", "spark_master": "spark://head:7077",
+                       "spark_conf": {"spark.executor.memory": "8g"}}}
+    again = Project.from_json(Project.from_dict(raw).to_json())
+    assert again.compute.engine == "spark" and again.compute.spark_master == "spark://head:7077"
+    assert again.compute.spark_conf == {"spark.executor.memory": "8g"}

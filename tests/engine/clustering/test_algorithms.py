@@ -78,8 +78,8 @@ def test_every_clustering_algorithm_recovers_separated_blobs(name):
 
 
 def test_registry_metadata():
-    assert set(ALGORITHMS) == {"kmeans", "minibatch_kmeans", "gmm", "agglomerative", "birch", "dbscan",
-                               "hdbscan", "spectral", "rfm"}
+    assert set(ALGORITHMS) == {"kmeans", "minibatch_kmeans", "bisecting_kmeans", "gmm", "agglomerative", "birch",
+                               "dbscan", "hdbscan", "spectral", "rfm"}
     for name, spec in ALGORITHMS.items():
         assert spec.name == name
         assert spec.description.endswith(".") and "\n" not in spec.description
@@ -91,6 +91,13 @@ def test_registry_metadata():
     assert not ALGORITHMS["dbscan"].needs_k and not ALGORITHMS["rfm"].needs_k
     with pytest.raises(TypeError):
         ALGORITHMS["kmeans"].defaults["n_init"] = 5  # registry entries are read-only
+
+
+def test_bisecting_kmeans_finds_planted_groups_reproducibly():
+    X, truth, _ = blob_data()
+    first = fit_labels("bisecting_kmeans", X, 3, seed=7)
+    assert adjusted_rand_score(truth, first.labels) > 0.9
+    assert np.array_equal(first.labels, fit_labels("bisecting_kmeans", X, 3, seed=7).labels)
 
 
 def test_seed_is_the_random_state_and_params_are_recorded():

@@ -1,0 +1,45 @@
+"""One SparkSession for every Spark test of a test process: local[2], few shuffle partitions, no UI."""
+
+from __future__ import annotations
+
+import pytest
+
+SPARK_CONF = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "2",
+    "spark.ui.enabled": "false",
+    "spark.driver.memory": "1g",
+}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/spark/" in str(item.fspath).replace("\\", "/"):
+            item.add_marker(pytest.mark.spark)
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from engine.spark.session import spark_session
+
+    session = spark_session("local[2]", SPARK_CONF)
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="session")
+def sample_lines(spark):
+    """The bundled sample read, joined and cleaned in Spark (once per test process)."""
+    from engine.project import demo_project
+    from engine.spark.dataset import load_lines
+
+    return load_lines(spark, demo_project())
+
+
+@pytest.fixture(scope="session")
+def local_sample():
+    """The bundled sample loaded on one machine."""
+    from engine.analysis.steps import load
+    from engine.project import demo_project
+
+    return load(demo_project())

@@ -1,0 +1,74 @@
+"""Spark mode's bad input: one sentence each, never a JVM stack trace."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_missing_pyspark_says_how_to_install_it(monkeypatch):
+    import importlib.util
+
+    from engine.spark import session
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a))
+    with pytest.raises(InputError, match=r"needs pyspark 4, which is not installed; install it with "
+                                         r"`pip install -r requirements-spark.txt`"):
+        session.require_pyspark()
+
+
+def test_missing_java_is_one_sentence(monkeypatch, tmp_path):
+    from engine.spark.session import require_java
+
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    with pytest.raises(InputError, match=r"needs Java 17 or newer and JAVA_HOME is .* which has no bin/java"):
+        require_java("local[2]")
+    require_java("spark://head:7077")  # a remote master brings its own Java
+
+
+def test_an_old_java_is_refused(monkeypatch, tmp_path):
+    from engine.spark import session
+
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "java").write_text("")
+    monkeypatch.setenv("JAVA_HOME", str(tmp_path))
+    monkeypatch.setattr(session, "java_version", lambda java: 8)
+    with pytest.raises(InputError, match="needs Java 17 or newer, but .* is Java 8"):
+        session.require_java("local[*]")
+
+
+def test_the_command_line_without_java_prints_one_line(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "JAVA_HOME": str(tmp_path / "nojava"), "HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-m", "engine", "build", "--demo", "--engine", "spark", "--spark-master",
+                          "local[2]", "--out", str(tmp_path / "r.pdf"), "--quiet"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "needs Java 17 or newer" in out.stderr
+    assert not (tmp_path / "r.pdf").exists()
+
+
+def test_spark_master_without_spark_engine_is_refused(tmp_path):
+    from engine.cli import main
+
+    assert main(["build", "--demo", "--engine", "local", "--spark-master", "local[2]",
+                 "--out", str(tmp_path / "r.pdf")]) == 2
+
+
+def test_an_unreadable_path_is_one_sentence(spark, tmp_path):
+    from engine.spark.reading import read_tables
+
+    with pytest.raises(InputError, match=r"Spark cannot find .*no/such/folder; check the path"):
+        read_tables(spark, [str(tmp_path / "no" / "such" / "folder")])
+    (tmp_path / "notes.txt").write_text("hello")
+    with pytest.raises(InputError, match="is not a CSV or Parquet file"):
+        read_tables(spark, [str(tmp_path / "notes.txt")])
+    with pytest.raises(InputError, match="holds no CSV or Parquet file"):
+        read_tables(spark, [str(tmp_path)])
