@@ -55,6 +55,22 @@ def assign_mixture(X: np.ndarray, state: dict, table: pd.DataFrame) -> Assigned:
     return _mapped(raw, state["segment_of"]), probability
 
 
+def assign_tree(X: np.ndarray, state: dict, table: pd.DataFrame) -> Assigned:
+    """Bisecting k-means: down the tree of splits to the nearer child centre each time (its predict)."""
+    centres = np.asarray(state["centres"], dtype="float64")
+    left, right = state["left"], state["right"]
+    out = np.full(len(X), NOISE, dtype=np.int64)
+    stack = [(0, np.arange(len(X)))]
+    while stack:
+        node, rows = stack.pop()
+        if left[node] < 0 or len(rows) == 0:
+            out[rows] = state["segment_of"][node]
+            continue
+        side = nearest_centre(X[rows], centres[[left[node], right[node]]])
+        stack += [(left[node], rows[side == 0]), (right[node], rows[side == 1])]
+    return out, None
+
+
 def assign_subclusters(X: np.ndarray, state: dict, table: pd.DataFrame) -> Assigned:
     """BIRCH: the segment of the nearest CF-tree subcluster centre (how the build labelled every point)."""
     return _mapped(nearest_centre(X, np.asarray(state["centres"])), state["segment_of"]), None
@@ -106,6 +122,7 @@ def assign_rfm(X: np.ndarray, state: dict, table: pd.DataFrame) -> Assigned:
 
 ASSIGNERS = {
     "centroids": assign_centroids,
+    "tree": assign_tree,
     "mixture": assign_mixture,
     "subclusters": assign_subclusters,
     "reference": assign_reference,

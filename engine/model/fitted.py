@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster
-from sklearn.cluster import Birch, KMeans, MiniBatchKMeans
+from sklearn.cluster import Birch, BisectingKMeans, KMeans, MiniBatchKMeans
 from sklearn.mixture import GaussianMixture
 from threadpoolctl import threadpool_limits
 
@@ -27,7 +27,8 @@ _ENGINE_KEYS = ("sample_threshold", "max_points")
 
 # how each algorithm assigns: the key of engine.model.assign.ASSIGNERS
 METHOD_OF = {
-    "kmeans": "centroids", "minibatch_kmeans": "centroids", "gmm": "mixture", "birch": "subclusters",
+    "kmeans": "centroids", "minibatch_kmeans": "centroids", "bisecting_kmeans": "tree", "gmm": "mixture",
+    "birch": "subclusters",
     "agglomerative": "reference", "dbscan": "reference", "hdbscan": "reference", "spectral": "reference",
     "rfm": "rfm",
 }
@@ -68,6 +69,8 @@ def assign_state(result) -> dict:
         centres = model.cluster_centers_
         return {"method": method, "centroids": centres.tolist(),
                 "segment_of": _segments_of(np.arange(len(centres)), mapping)}
+    if method == "tree":
+        return _tree_state(BisectingKMeans(n_clusters=k, random_state=seed, **sklearn_params(merged)).fit(X), labels)
     if method == "mixture":
         idx = random_sample(len(X), merged["sample_threshold"], seed)
         with threadpool_limits(limits=1):
@@ -88,6 +91,29 @@ def assign_state(result) -> dict:
     if method == "reference":
         return _reference_state(name, X, labels, merged, seed, chosen.params.get("eps"))
     return _rfm_state(result, labels, merged)
+
+
+def _tree_state(model, labels: np.ndarray) -> dict:
+    """Bisecting k-means: its tree of splits, flat (node 0 the root; -1: no child), centres in the data's units.
+
+    A point goes down to the nearer child centre at every split, as the model's predict does; a leaf is a segment.
+    """
+    mapping = segment_map(model.labels_, labels, "bisecting k-means")
+    shift = getattr(model, "_X_mean", None)  # the fit centres the data; centres are stored uncentred
+    centres, left, right, segment = [], [], [], []
+
+    def add(node) -> int:
+        index = len(centres)
+        centres.append((node.center + (shift if shift is not None else 0.0)).tolist())
+        left.append(-1), right.append(-1), segment.append(NOISE)
+        if node.left is None:
+            segment[index] = mapping.get(int(node.label), NOISE)
+        else:
+            left[index], right[index] = add(node.left), add(node.right)
+        return index
+
+    add(model._bisecting_tree)
+    return {"method": "tree", "centres": centres, "left": left, "right": right, "segment_of": segment}
 
 
 def _reference_state(name: str, X: np.ndarray, labels: np.ndarray, merged: dict, seed: int, eps) -> dict:

@@ -194,6 +194,14 @@ def _check_assign(state: dict, p: int, c: _Checker) -> None:
         key = "centroids" if method == "centroids" else "centres"
         m = len(c.numbers(c.key(state, key, w, (list,)), (None, p), f"{w}.{key}"))
         c.ints(c.key(state, "segment_of", w, (list,)), m, f"{w}.segment_of")
+    elif method == "tree":
+        m = len(c.numbers(c.key(state, "centres", w, (list,)), (None, p), f"{w}.centres"))
+        left = c.ints(c.key(state, "left", w, (list,)), m, f"{w}.left")
+        right = c.ints(c.key(state, "right", w, (list,)), m, f"{w}.right")
+        c.ints(c.key(state, "segment_of", w, (list,)), m, f"{w}.segment_of")
+        if any((a < 0) != (b < 0) or not (a < m and b < m) or (a >= 0 and min(a, b) <= i)
+               for i, (a, b) in enumerate(zip(left, right, strict=True))):
+            c.fail(f"{w}.left and {w}.right should name later nodes in pairs, or -1 for a leaf")
     elif method == "mixture":
         kind = c.key(state, "covariance_type", w, (str,))
         if kind not in _COVARIANCE_SHAPES:

@@ -307,3 +307,16 @@ def test_money_a_hundred_times_the_builds_is_refused_as_another_unit(tmp_path, s
     # a real change of spending (doubled) is scored, not refused
     doubled = model.score(_with_money(tmp_path, sample_paths, "double", "TotalValue", scale=2.0))
     assert len(doubled.table) == kmeans_spec["build"]["customers"]
+
+
+def test_a_bisecting_tree_is_stored_flat_and_a_looping_tree_is_refused(sample_paths):
+    spec = export_model(_build(sample_paths, "bisecting_kmeans"))
+    tree = spec["algorithm"]["assign"]
+    leaves = [i for i, child in enumerate(tree["left"]) if child < 0]
+    assert len(leaves) == 4 and len(tree["centres"]) == 2 * 4 - 1  # k leaves, k - 1 splits
+    assert sorted(tree["segment_of"][i] for i in leaves) == [0, 1, 2, 3]
+    tree["left"][0] = 0  # the root's child is the root: scoring would never end
+    with pytest.raises(InputError) as err:
+        load_model(json.dumps(spec))
+    _one_sentence(str(err.value))
+    assert "algorithm.assign.left" in str(err.value)
