@@ -17,8 +17,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from engine.errors import InputError
 from engine.features.aggregate import MAX_CATEGORY_SHARES, _reference_day, category_names, computable
 from engine.features.catalogue import FEATURES
+from engine.features.period import as_of_stamp
 from engine.spark.lines import Lines
 
 
@@ -107,6 +109,12 @@ def features_of(lines: Lines, as_of=None, features=None):
     if "date" in present:
         last = lines.dates.get("last_day")
         reference = _reference_day(np.array([last], dtype="float64"), as_of)
+        if as_of is not None and reference < last:  # the cut at a past date (engine.features.period) is local only
+            raise InputError(
+                f"data.as_of is {as_of_stamp(as_of).date()}, before the last transaction date "
+                f"{np.datetime64(int(last), 'D')}; Spark mode analyses the whole period for now, so leave as_of "
+                "unset or on or after that date, or run this analysis on one machine (compute.engine \"local\").",
+                field="data.as_of")
         gap = (F.col("last_day") - F.col("first_day")) / (F.col("purchase_days") - 1)
         found = per_customer.where(F.col("purchase_days") >= 2).agg(F.percentile(gap, 0.5)).first()[0]
         typical = float(found) if found is not None else 0.0

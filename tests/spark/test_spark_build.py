@@ -14,7 +14,10 @@ def spark_build(spark, tmp_path_factory):
     from engine.cli import main
 
     out = tmp_path_factory.mktemp("spark-build")
-    code = main(["build", "--demo", "--engine", "spark", "--spark-master", "local[2]", "--quiet",
+    project = out / "project.json"  # a short k range: every (algorithm, k) is a few Spark jobs of seconds each
+    project.write_text(json.dumps({"clustering": {"k_range": [4, 6]}}))
+    code = main(["build", "--demo", "--project", str(project), "--engine", "spark", "--spark-master", "local[2]",
+                 "--quiet",
                  "--out", str(out / "report.pdf"), "--html", str(out / "report.html"),
                  "--summary", str(out / "summary.json"), "--assignments", str(out / "assignments.csv")])
     assert code == 0

@@ -60,5 +60,5 @@ def test_an_as_of_before_the_last_date_is_one_sentence(sample_lines):
     from engine.spark.features import features_of
 
     lines, _, _ = sample_lines
-    with pytest.raises(InputError, match="before the last transaction date 2024-12-31"):
+    with pytest.raises(InputError, match="before the last transaction date 2024-12-31; Spark mode analyses the whole"):
         features_of(lines, as_of="2024-06-01")
