@@ -263,3 +263,26 @@ def chart(spec, key: str | None = None, share: float = 1.0, cache_key: str | Non
     target = st.columns([share, 1 - share])[0] if share < 1 else st.container()
     with target:
         st.vega_lite_chart(spec, theme=None, width="stretch", key=key)
+
+
+def prepared_download(outputs: dict, name: str, key: str, version: str, make: Callable[[], bytes | str], *,
+                      prepare: str, download: str, file_name: str, mime: str, help: str, icon: str,
+                      doing: str) -> None:
+    """A file drawn only when asked (``prepare`` button, ``doing`` while it runs), then offered as ``download``.
+
+    Widget keys are ``report.<key>`` and ``report.dl_<key>``. The file is kept in ``outputs[name]`` with the ``version`` it was made for (the report's HTML), so it is
+    offered again until the report changes.
+    """
+    kept = outputs.get(name)
+    if kept is not None and kept[0] == version:
+        st.download_button(download, kept[1], file_name, mime, key=f"report.dl_{key}", on_click="ignore",
+                           icon=":material/download:", help=help)
+    elif st.button(prepare, key=f"report.{key}", icon=icon, help=help):
+
+        def run(progress) -> None:
+            progress(doing, 0.2)
+            outputs[name] = (version, make())
+            progress("Ready", 1.0)
+
+        if run_with_progress(doing, run):
+            st.rerun()

@@ -157,42 +157,24 @@ cols[4].download_button("Project file", analysis.to_project_json(), f"{stem}-pro
 from engine.report import deck  # noqa: E402
 
 outputs = state.entry().outputs  # written by the background run, which has no page session of its own
-prepared = outputs.get("charts_zip")
-if prepared is not None and prepared[0] == html[0]:
-    st.download_button("Charts for slides (ZIP: PNG and SVG)", prepared[1], f"{stem}-charts.zip", "application/zip",
-                       key="report.dl_charts", on_click="ignore", icon=":material/download:",
-                       help="Every chart of the report, named after its section, as PNG (print resolution) and SVG.")
-elif st.button("Prepare the charts for slides", key="report.charts", icon=":material/bar_chart:",
-               help="Every chart of the report, named after its section, as PNG (print resolution) and SVG."):
-
-    def prepare(progress) -> None:
-        progress("Drawing every chart as PNG and SVG", 0.2)
-        outputs["charts_zip"] = (html[0], deck.charts_zip(deck.deck_charts(result, report)))
-        progress("Charts ready", 1.0)
-
-    if ui.run_with_progress("Preparing the charts", prepare):
-        st.rerun()
+ui.prepared_download(
+    outputs, "charts_zip", "charts", html[0], lambda: deck.charts_zip(deck.deck_charts(result, report)),
+    prepare="Prepare the charts for slides", download="Charts for slides (ZIP: PNG and SVG)",
+    file_name=f"{stem}-charts.zip", mime="application/zip", icon=":material/bar_chart:",
+    doing="Drawing every chart as PNG and SVG",
+    help="Every chart of the report, named after its section, as PNG (print resolution) and SVG.")
 
 # Model file (issue 14): the chosen model as JSON for `python -m engine score`; saved when asked (it repeats the fit).
 from engine.model import model_json  # noqa: E402
 
-model_file = outputs.get("model_json")
 if result.features.unit != "customer":
     st.caption("A model file can be saved only for a customer segmentation (this analysis segments rows).")
-elif model_file is not None and model_file[0] == html[0]:
-    st.download_button("Download model file", model_file[1], f"{stem}-model.json", "application/json",
-                       key="report.dl_model", on_click="ignore", icon=":material/download:",
-                       help="The chosen model as JSON: score new customers with python -m engine score.")
-elif st.button("Prepare the model file", key="report.model", icon=":material/save:",
-               help="The chosen model as JSON: score new customers with python -m engine score."):
-
-    def prepare_model(progress) -> None:
-        progress("Saving the chosen model", 0.2)
-        outputs["model_json"] = (html[0], model_json(result))
-        progress("Model file ready", 1.0)
-
-    if ui.run_with_progress("Preparing the model file", prepare_model):
-        st.rerun()
+else:
+    ui.prepared_download(
+        outputs, "model_json", "model", html[0], lambda: model_json(result), prepare="Prepare the model file",
+        download="Download model file", file_name=f"{stem}-model.json", mime="application/json",
+        icon=":material/save:", doing="Saving the chosen model",
+        help="The chosen model as JSON: score new customers with python -m engine score.")
 
 st.subheader("Preview")
 st.iframe(html[0], height=1100, alt="Report preview")
