@@ -10,7 +10,8 @@ Data only: adding a synonym is one edit.
 
 from __future__ import annotations
 
-ID_END = r"(id|no|nr|num|number|code|key|ref)"  # how an id column name ends
+ID_END = r"(id|no|nr|num|number|code|key|ref|nummer|numero|nro|cod|codigo|codice)"  # how an id column name ends
+ID_START = r"(id|no|nr|n|num|numero|nro|nummer|cod|codigo|codice|code|ref|reference|referencia)(de|du|del|di|van)?"  # "Numéro client", "id_cliente"
 
 # ---- name patterns for the measures ------------------------------------------
 # Currency codes and words around a money name ("spend_usd", "USD Amount", "value_in_dollars");
@@ -29,7 +30,9 @@ TAX_CLAUSE = (r"(incl|including|inc|excl|excluding|ex|before|after|netof|less|pl
 NOT_GOODS = (r"(?<!incl)(?<!inc)(?<!excl)(?<!ex)(?<!including)(?<!excluding)(?<!pre)(?<!after)(?<!before)"
              r"(?<!netof)(?<!less)(?<!plus)(?<!with)(?<!without)"
              r"(tax(?!able)|vat|gst|duty|discount(?!ed)|rebate|coupon|voucher|shipping|freight|postage|delivery"
-             r"|handling|refund|return|chargeback|commission)")
+             r"|handling|refund|return|chargeback|commission"
+             r"|steuer|mwst|rabatt|versand|fracht|^porto|skonto|gebuehr|remise|^tva|tva$|livraison|frais|descuento"
+             r"|^iva|iva$|envio|impuesto|korting|btw|verzend|sconto|spedizione)")
 NOT_REVENUE = (r"margin|profit|cost(?!ume)|budget|target|forecast|quota|balance",
                r"^(avg|average|mean|median|max|min|std)",
                r"(percent|pct|share|ratio|rate|growth|rank|score|segment|tier|band|class|group|bucket|category|type"
@@ -62,3 +65,29 @@ ATTRIBUTE_NAMES = (
    r"zip|post(al)?code|phone|lat(itude)?$|lon(g|gitude)?$|gender|sex|flag|status|type|kind|class|segment|cluster"
    r"|group|version|size|code|(?<!pa)id$|no$|nr$|num$|number$|index|idx|row|line|seq",
 )
+
+
+# ---- names in other languages ----------------------------------------------------
+# Exports from German, French, Spanish, Italian, Portuguese and Dutch systems ("Kunden-Nr.", "Buchungsdatum",
+# "Montant TTC", "Fecha", "Aantal"). Accents are dropped before matching ("Quantité" is "quantite").
+CUSTOMER_WORDS = r"(kunde|kunden|kd|kundin|cliente|clientes|klant|klanten|socio|abonne|adherent)"
+ORDER_WORDS = (r"(beleg|rechnung|rechnungs|bestellung|bestell|auftrag|auftrags|vorgang|bon|commande|facture|ticket"
+               r"|factura|pedido|boleta|bestelling|factuur|ordine|fattura|scontrino|recibo)")
+DATE_WORDS = (r"(buchungs|beleg|rechnungs|bestell|kauf|verkaufs|transaktions|umsatz|auftrags|factuur|bestel|order"
+              r"|aankoop|verkoop|transactie)?datum"
+              r"|fecha(de)?(factura|pedido|venta|compra|transaccion|operacion|emision)?"
+              r"|date(de|du)?(la)?(facture|commande|vente|achat|transaction|operation|ticket)"
+              r"|data(de|do|da|di|del|della)?(fattura|ordine|vendita|acquisto|transazione|compra|venda|pedido|emissao)")
+AMOUNT_WORDS = (r"(netto|brutto|gesamt|rechnungs|umsatz|zahl|beleg|end)?(betrag|umsatz)(netto|brutto|eur|euro)?"
+                r"|umsatzbetrag|verkaufswert|warenwert|chiffredaffaires|montant(total|ht|ttc|net|brut|eur)?"
+                r"|importe(total|neto|bruto|eur)?|monto(total)?|ventas?|valor(total|venda|compra)?"
+                r"|(totaal|netto|bruto)?bedrag|omzet|importo(totale)?|fatturato|totale|gesamtsumme|summe")
+QUANTITY_WORDS = (r"(menge|anzahl|stuck|stueck|stk|absatz|absatzmenge|verkaufsmenge|bestellmenge|quantite|qte"
+                  r"|cantidad|cant|aantal|quantita|quantidade|qtd|unidades|unites|pezzi|stuks)")
+PRODUCT_WORDS = r"(artikel|produkt|producto|produit|prodotto|articulo|articolo|artigo|material|ware|referencia)"
+CATEGORY_WORDS = (r"(waren|produkt|artikel)?(gruppe|kategorie|warengruppe|sparte)|categoria|categorie|famille"
+                  r"|familia|rubrique|productgroep|artikelgroep|reparto")
+REGION_WORDS = (r"(bundes)?land|stadt|ort|wohnort|pays|ville|departement|pais|ciudad|provincia|comunidad|regio"
+                r"|stad|gemeente|provincie|paese|citta|regione|cidade")
+SIGNUP_WORDS = (r"(anmelde|registrierungs|eintritts|erstkauf)datum|kundeseit|(date|fecha|data)(de|du|d)?"
+                r"(inscription|adhesion|alta|registro|iscrizione|cadastro)|inschrijfdatum|klantsinds|clientdepuis")

@@ -15,6 +15,7 @@ or amount taken on its values alone) in :mod:`engine.loading.role_content`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,19 +32,29 @@ from engine.loading.role_content import (
     looks_like_text,
 )
 from engine.loading.role_names import (
+    AMOUNT_WORDS,
     ATTRIBUTE_NAMES,
+    CATEGORY_WORDS,
     CURRENCY,
+    CUSTOMER_WORDS,
+    DATE_WORDS,
     GENERIC_MONEY,
     GOODS,
     ID_END,
+    ID_START,
     MEASURE_UNIT,
     MONEY_PREFIX,
     MONEY_WORD,
     NOT_GOODS,
     NOT_REVENUE,
+    ORDER_WORDS,
+    PRODUCT_WORDS,
     QTY_PREFIX,
     QTY_SUFFIX,
     QTY_WORD,
+    QUANTITY_WORDS,
+    REGION_WORDS,
+    SIGNUP_WORDS,
     money,
 )
 
@@ -53,8 +64,10 @@ MEASURE_ROLES = ("quantity", "amount")
 
 
 def normalise_name(name: str) -> str:
-    """Column name reduced to lower-case letters and digits ("Customer ID" -> "customerid")."""
-    return re.sub(r"[^a-z0-9]", "", str(name).lower())
+    """Column name reduced to lower-case letters and digits, accents dropped ("Customer ID" -> "customerid",
+    "Quantité" -> "quantite", "Straße" -> "strasse")."""
+    text = unicodedata.normalize("NFKD", str(name).lower().replace("ß", "ss"))
+    return re.sub(r"[^a-z0-9]", "", text.encode("ascii", "ignore").decode())
 
 
 @dataclass(frozen=True)
@@ -109,23 +122,25 @@ ROLES: dict[str, Role] = {
     r.name: r
     for r in (
         Role("customer_id", "Customer id", "Who bought: one value per customer.",
-             (rf"(customer|cust|client|user|member|buyer|shopper|consumer|patron|account)s?{ID_END}?",),
-             (rf"(customer|cust|client|member|buyer|shopper).*{ID_END}$",), looks_like_id),
+             (rf"(customer|cust|client|user|member|buyer|shopper|consumer|patron|account)s?{ID_END}?",
+              rf"{CUSTOMER_WORDS}{ID_END}?|{ID_START}(customer|cust|client|member|account|{CUSTOMER_WORDS})"),
+             (rf"(customer|cust|client|member|buyer|shopper|{CUSTOMER_WORDS}).*{ID_END}$",), looks_like_id),
         Role("order_id", "Order id", "Which order, invoice or basket a line belongs to.",
-             (rf"(order|invoice|inv|transaction|trans|txn|receipt|basket|bill|ticket|booking){ID_END}?",),
-             (rf"(order|invoice|transaction|txn|receipt|basket).*{ID_END}$",), looks_like_id),
+             (rf"(order|invoice|inv|transaction|trans|txn|receipt|basket|bill|ticket|booking){ID_END}?",
+              rf"{ORDER_WORDS}{ID_END}?|{ID_START}(order|invoice|transaction|receipt|{ORDER_WORDS})"),
+             (rf"(order|invoice|transaction|txn|receipt|basket|{ORDER_WORDS}).*{ID_END}$",), looks_like_id),
         Role("signup_date", "Signup date", "When the customer joined (for tenure).",
              (r"(signup|signon|signedup|registration|registered|register|join|joined|joining|enrol+(ment|ed)?"
               r"|onboard(ing|ed)?|membersince|customersince|accountcreated|firstseen)(date|on|at|time|datetime)?",
-              r"date(joined|registered|signedup|created)|since|firstpurchase(date)?"),
+              r"date(joined|registered|signedup|created)|since|firstpurchase(date)?", SIGNUP_WORDS),
              (r"signup|regist|joined|joindate|enrol|onboard|since",), looks_like_named_date,
              weak_check=looks_like_date),
         Role("date", "Date", "When the purchase happened (for recency).",
              (r"(invoice|transaction|trans|txn|order|purchase|sale|sales|booking|visit|event|payment|receipt)?"
-              r"(date|datetime|time|timestamp|day|dt)",),
+              r"(date|datetime|time|timestamp|day|dt)", DATE_WORDS),
              (r"^(?!.*birth).*(date|time|timestamp)",), looks_like_named_date, weak_check=looks_like_date),
         Role("quantity", "Quantity", "How many units on the line.",
-             (rf"{QTY_PREFIX}?{QTY_WORD}{QTY_SUFFIX}?{MEASURE_UNIT}?",),
+             (rf"{QTY_PREFIX}?{QTY_WORD}{QTY_SUFFIX}?{MEASURE_UNIT}?", QUANTITY_WORDS),
              (r"quantity|qty", rf"^(num|no|noof|numberof|n|total)?{GOODS}(bought|purchased|sold|ordered)?$"),
              looks_like_measure, weak_check=looks_like_count),
         Role("amount", "Line amount", "Money for the line (quantity x unit price when not given).",
@@ -135,7 +150,7 @@ ROLES: dict[str, Role] = {
               money(r"(order|invoice|transaction|trans|txn|basket|cart|purchase|receipt|bill|ticket|grand|sub)"
                     r"(total|value|sum)")
               + rf"|{CURRENCY}{GENERIC_MONEY}|{GENERIC_MONEY}(in)?{CURRENCY}",
-              money(rf"{GENERIC_MONEY}|(net|gross|total)(value|total|sum)|monetaryvalue"),),
+              money(rf"{GENERIC_MONEY}|(net|gross|total)(value|total|sum)|monetaryvalue"), money(AMOUNT_WORDS)),
              (r"amount|revenue|sales|linetotal|totalvalue|spent|spend(?!ing)|turnover",), looks_like_measure,
              never=(NOT_GOODS, *NOT_REVENUE)),
         Role("unit_price", "Unit price", "Price of one unit.",
@@ -144,15 +159,15 @@ ROLES: dict[str, Role] = {
              (r"price",), looks_like_measure, never=(NOT_GOODS,)),
         Role("product_id", "Product id", "Which product was bought.",
              (rf"(product|prod|item|article|stock|part|sku|style|model){ID_END}|product|item|article|sku|asin"
-              r"|upc|ean|barcode|stockcode",),
+              r"|upc|ean|barcode|stockcode", rf"{PRODUCT_WORDS}{ID_END}?|{ID_START}{PRODUCT_WORDS}"),
              (rf"(product|prod|item|article|sku|stock).*{ID_END}$",), looks_like_id),
         Role("category", "Category", "Product category or department.",
              (r"(product|item|main|sub)?(category|categ|department|dept)(name)?|productline|productgroup"
-              r"|producttype|itemtype",),
+              r"|producttype|itemtype", CATEGORY_WORDS),
              (r"categ",), looks_like_text),
         Role("region", "Region", "Where the customer is: country, region, state or city.",
              (r"(customer|sales|shipping|billing|ship)?(region|country|countryname|countrycode|state|province"
-              r"|city|town|location|territory|area|market|zone|geo|geography)",),
+              r"|city|town|location|territory|area|market|zone|geo|geography)", REGION_WORDS),
              (r"region|country",), looks_like_text),
     )
 }

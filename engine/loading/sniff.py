@@ -22,7 +22,7 @@ _COMMA_DECIMAL = re.compile(r"^-?\d{1,3}(\.\d{3})*,\d+$|^-?\d+,\d+$")
 _DOT_DECIMAL = re.compile(r"^-?\d+\.\d+$")
 _PADDED_DIGITS = re.compile(r"^0\d+$")  # "00017": an identifier or code, never a quantity
 _WHOLE_DIGITS = re.compile(r"^\d+(\.0+)?$")  # "17850", "17850.0"
-_ID_WORD_END = re.compile(r"(id|no|nr|num|number|code|key|ref|sku|upc|ean|barcode|asin)$")  # normalised names
+_ID_WORD_END = re.compile(r"(id|no|nr|num|number|nummer|numero|nro|code|key|ref|sku|upc|ean|barcode|asin)$")  # normalised names
 
 
 def id_text_columns(data: list[list[str]], header: list[str] | None) -> list[int]:

@@ -248,3 +248,45 @@ def test_unnamed_amount_reaches_the_table_notes(tmp_path):
     assert f"export.csv: {note}" in data.warnings  # the analyst is told, not only the inspect listing
     mapped = load_dataset(write(tmp_path, "export.csv", _lines("cust,when,x7", row)), roles={"amount": "x7"})
     assert not any("was taken as" in w for w in mapped.warnings + mapped.tables[0].notes)
+
+
+# ---- exports from systems in other languages -----------------------------------
+
+ORDER_IDS = [f"B{1000 + i // 2}" for i in range(N_ROWS)]
+PRODUCTS = [f"P{i % 9:02d}" for i in range(N_ROWS)]
+CATEGORIES = ["Obst", "Brot", "Milch"] * 20
+PLACES = ["Nord", "Süd", "West"] * 20
+FOREIGN_EXPORTS = {  # header per role, as German, French, Spanish, Dutch and Italian systems write them
+    "German": {"customer_id": "Kunden-Nr.", "order_id": "Belegnummer", "date": "Buchungsdatum",
+               "quantity": "Menge", "amount": "Betrag (EUR)", "product_id": "Artikelnummer",
+               "category": "Warengruppe", "region": "Bundesland"},
+    "French": {"customer_id": "N° client", "order_id": "N° facture", "date": "Date de facture",
+               "quantity": "Quantité", "amount": "Montant TTC", "product_id": "Référence produit",
+               "category": "Famille", "region": "Ville"},
+    "Spanish": {"customer_id": "Código cliente", "order_id": "Número de pedido", "date": "Fecha",
+                "quantity": "Cantidad", "amount": "Importe", "product_id": "Producto",
+                "category": "Categoría", "region": "Provincia"},
+    "Dutch": {"customer_id": "Klantnummer", "order_id": "Factuurnummer", "date": "Factuurdatum",
+              "quantity": "Aantal", "amount": "Bedrag", "product_id": "Artikelnr", "category": "Productgroep",
+              "region": "Stad"},
+    "Italian": {"customer_id": "Codice cliente", "order_id": "Numero fattura", "date": "Data fattura",
+                "quantity": "Quantità", "amount": "Importo", "product_id": "Codice articolo",
+                "category": "Categoria", "region": "Regione"},
+}
+
+
+@pytest.mark.parametrize("language", FOREIGN_EXPORTS)
+def test_headers_of_exports_in_other_languages_are_recognised(language):
+    headers = FOREIGN_EXPORTS[language]
+    values = {"customer_id": [f"C{i % 20:03d}" for i in range(N_ROWS)], "order_id": ORDER_IDS,
+              "date": [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(N_ROWS)], "quantity": COUNTS,
+              "amount": MONEY, "product_id": PRODUCTS, "category": CATEGORIES, "region": PLACES}
+    table = pd.DataFrame({headers[role]: values[role] for role in headers})
+    assert detect_roles(table) == {role: headers[role] for role in ROLES if role in headers}
+
+
+@pytest.mark.parametrize("tax", ["MwSt", "Umsatzsteuer", "TVA", "IVA", "Rabatt", "Versandkosten", "BTW"])
+def test_foreign_tax_discount_and_shipping_columns_are_not_the_amount(tax):
+    roles = detect_roles(log(**{tax: MONEY, "Betrag": MONEY}))
+    assert roles["amount"] == "Betrag"
+    assert tax not in roles.values()
