@@ -100,6 +100,13 @@ def _recency_over_gap(rows, profile):
     return None if recency is None or gap is None or gap <= 0 else recency / gap
 
 
+def _share_of_base(rows, profile):
+    if profile is None or not rows or "share" not in getattr(profile.summary, "columns", ()):
+        return None
+    cluster = next(iter(rows.values())).get("cluster")
+    return float(profile.summary.loc[cluster, "share"]) if cluster in profile.summary.index else None
+
+
 MEASURES: dict[str, Measure] = {m.key: m for m in (
     Measure(
         "tenure_days_share_of_window", "tenure_days", _tenure_share,
@@ -130,6 +137,11 @@ MEASURES: dict[str, Measure] = {m.key: m for m in (
                             f"{approx(_population_median(rows, GAP_FEATURE))} days between orders"),
         lambda side, t: (f"at least {ratio(t)} the typical gap between orders" if side == "min"
                          else f"at most {ratio(t)} the typical gap between orders"),
+    ),
+    Measure(  # "the best customers" cannot be most of the base: above the median they are the typical customer
+        "share_of_base", "size", _share_of_base,
+        lambda v, rows, p: f"it holds {pct(v)} of the base",
+        lambda side, t: f"at least {pct(t)} of the base" if side == "min" else f"at most {pct(t)} of the base",
     ),
 )}
 

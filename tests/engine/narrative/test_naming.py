@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
 
 from engine.narrative import check_consistency, feature_levels, generate_labels
@@ -11,7 +12,9 @@ from engine.results import NOISE
 from tests.engine.narrative.test_fixtures import (
     MALL_GROUPS,
     build_profile,
+    build_table,
     mall_profile,
+    profile_table,
     retail_groups,
     retail_profile,
 )
@@ -186,3 +189,22 @@ def test_feature_levels_quoted_in_mall_names_match_the_levels_table():
     # "average" (levels.MIN_RELATIVE_DIFFERENCE); Age 25 vs 39.1 (0.64x, z = -1.69) is a real difference.
     assert levels.loc[(2, "Age"), "level"] == "average"
     assert levels.loc[(3, "Age"), "level"] == "very low"
+
+
+@pytest.mark.parametrize("per_half", [300, 400])
+def test_a_cluster_holding_most_of_the_base_is_never_called_the_best_customers(per_half):
+    """A two-way split of a weak base: the larger part (60%, 80%: regulars and heavy buyers together) reads "very
+    high spend, often" next to the one-off buyers, but it is the typical customer; in a minority, Champions."""
+    regular = {"recency_days": 40, "frequency": 6, "monetary": 700, "tenure_days": 500}
+    heavy = {"recency_days": 15, "frequency": 20, "monetary": 4000, "tenure_days": 600}
+    one_off = {"recency_days": 300, "frequency": 1, "monetary": 60, "tenure_days": 300}
+    table, group = build_table([(per_half, regular), (per_half, heavy), (1000 - 2 * per_half, one_off)])
+    profile = profile_table(table, np.where(group == 2, 1, 0))
+    assert profile.summary.loc[0, "share"] > 0.5
+    assert set(feature_levels(profile).query("cluster == 0 and feature == 'monetary'")["level"]) == {"very high"}
+    labels = generate_labels(profile)
+    assert labels[0].persona not in ("champions", "big_spenders", "premium_occasional")
+    assert check_consistency(labels, profile) == []
+    minority = profile_table(table, np.where(group == 1, 0, 1))  # the heavy buyers alone: 30% or 40%
+    assert minority.summary.loc[0, "share"] < 0.5
+    assert generate_labels(minority)[0].persona == "champions"
