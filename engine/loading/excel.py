@@ -17,7 +17,7 @@ import pandas as pd
 from engine.errors import InputError
 from engine.loading.limits import ReadLimits, check_rows, check_workbook_size
 from engine.loading.roles import ROLES
-from engine.loading.sniff import check_duplicate_names, id_text_columns, looks_like_data
+from engine.loading.sniff import check_duplicate_names, id_text_columns, looks_like_data, title_rows
 
 ALL_SHEETS = "*"  # sheet=ALL_SHEETS (or None) reads every non-empty sheet of a workbook
 _GRID_ROWS = 50  # rows sampled to find the header row and the id columns
@@ -99,8 +99,10 @@ def _parse_sheet(book: pd.ExcelFile, sheet: str, path: Path, limits: ReadLimits)
         grid = pd.read_excel(book, sheet_name=sheet, header=None, nrows=_GRID_ROWS).dropna(how="all").dropna(axis=1, how="all")
         if grid.empty:
             return None
-        top = int(grid.index[0])  # first non-empty row: header or first data row
         rows = [["" if pd.isna(v) else str(v).strip() for v in row] for row in grid.itertuples(index=False)]
+        title = title_rows(rows)  # a report title and notes above the column names
+        rows = rows[title:]
+        top = int(grid.index[title])  # first non-empty row after the title: header or first data row
         headerless = looks_like_data(rows[0], rows[1:])
         if not headerless and _two_row_header(rows):
             raise InputError(
@@ -124,7 +126,7 @@ def _parse_sheet(book: pd.ExcelFile, sheet: str, path: Path, limits: ReadLimits)
     frame = frame.dropna(axis=1, how="all") if headerless else frame
     if headerless:
         frame.columns = [f"column_{i + 1}" for i in range(frame.shape[1])]
-    frame.attrs.update(sheet=sheet, headerless=headerless)
+    frame.attrs.update(sheet=sheet, headerless=headerless, title_rows=top if title else 0)
     return frame
 
 

@@ -32,6 +32,7 @@ from engine.loading.sniff import (
     id_text_columns,
     looks_like_data,
     sniff_delimiter,
+    title_rows,
 )
 
 CSV_SUFFIXES = (".csv", ".tsv")
@@ -117,6 +118,10 @@ def read_table(path: str | Path, sheet: str | int | None = None, exclude: Iterab
         tables = [(path.name, _read_csv(path, limits))]
     tidy = []
     for name, frame in tables:
+        if frame.attrs.get("title_rows"):
+            n, what = frame.attrs["title_rows"], "row" if frame.attrs.get("sheet") else "line"
+            notes.append(f"{name}: {f'the first {what}' if n == 1 else f'the first {n} {what}s'} above the column "
+                         f"names ({'a title' if n == 1 else 'a title block'}) {'was' if n == 1 else 'were'} skipped.")
         try:
             tidy.append((name, cap_columns(_tidy(frame, path, name), name, limits, notes)))
         except InputError:
@@ -143,13 +148,19 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
         raise InputError(f"{path} is empty (only blank lines); export the table again with its rows.", field=str(path))
     delimiter = sniff_delimiter(lines)
     rows = [[field.strip() for field in row] for row in csv.reader(lines, delimiter=delimiter)]
+    title = title_rows(rows)
+    skip_lines = 0
+    if title:  # the file's own line number of the column names (blank lines above them count too)
+        delimiter = sniff_delimiter(lines[title:])
+        rows = [[field.strip() for field in row] for row in csv.reader(lines[title:], delimiter=delimiter)]
+        skip_lines = next(i for i, line in enumerate(text.splitlines()) if line.strip() == lines[title].strip())
     headerless = looks_like_data(rows[0], rows[1:])
     if not headerless:
         check_duplicate_names(rows[0], path)
     values = [field for row in rows[1:] for field in row]
     decimal = decimal_mark(values, delimiter)
     as_text = id_text_columns(rows if headerless else rows[1:], None if headerless else rows[0])
-    options = dict(sep=delimiter, header=None if headerless else 0, decimal=decimal,
+    options = dict(sep=delimiter, header=None if headerless else 0, decimal=decimal, skiprows=skip_lines or None,
                    low_memory=False, skipinitialspace=True, index_col=False,
                    dtype=dict.fromkeys(as_text, str) or None, nrows=limits.max_rows + 1)
     try:
@@ -181,7 +192,8 @@ def _read_csv(path: Path, limits: ReadLimits) -> pd.DataFrame:
                 numbers = to_numbers(frame[column])
                 if numbers.notna().sum() == frame[column].notna().sum():
                     frame[column] = numbers
-    frame.attrs.update(sheet=None, headerless=headerless, delimiter=delimiter, encoding=encoding)
+    frame.attrs.update(sheet=None, headerless=headerless, delimiter=delimiter, encoding=encoding,
+                       title_rows=skip_lines)
     return frame
 
 

@@ -82,6 +82,29 @@ def looks_like_data(first: list[str], rest: list[list[str]]) -> bool:
     return True
 
 
+MAX_TITLE_ROWS = 10
+
+
+def title_rows(rows: list[list[str]]) -> int:
+    """How many leading rows are a title block above the column names ("Sales report 2024", "Exported by ...").
+
+    A title row fills one cell (at most a third of the table's width) of a table at least two columns wide, and
+    the row after the block must read as column names, not data, with table rows under it: a headerless file
+    keeps every row, and a letter is still not a table.
+    """
+    widths = [sum(bool(field) for field in row) for row in rows]
+    table_width = max(widths, default=0)
+    if table_width < 2:
+        return 0
+    skip = 0
+    while skip < min(MAX_TITLE_ROWS, len(rows) - 2) and 0 < widths[skip] <= max(1, table_width // 3):
+        skip += 1
+    below = sum(width >= 2 for width in widths[skip + 1:])  # table rows under the names: a letter has none
+    if skip and (widths[skip] < 2 or below < 2 or looks_like_data(rows[skip], rows[skip + 1:])):
+        return 0
+    return skip
+
+
 def _mostly(values: list[str], pattern: re.Pattern, over: re.Pattern) -> bool:
     hits = sum(bool(pattern.match(v)) for v in values)
     return hits > 0 and hits > sum(bool(over.match(v)) for v in values)

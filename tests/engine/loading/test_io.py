@@ -288,3 +288,44 @@ def test_normalise_ids():
     assert normalise_ids(pd.Series([" 17850.0 ", "C0001", "", "N/A"])).tolist()[:2] == ["17850", "C0001"]
     assert normalise_ids(pd.Series([" 17850.0 ", "C0001", "", "N/A"])).isna().tolist() == [False, False, True, True]
     assert normalise_ids(pd.Series([1.5, 2.0])).tolist() == ["1.5", "2.0"]  # fractional ids keep their decimals
+
+
+# ---- a title block above the column names -----------------------------------------
+
+TITLED_ROWS = [["C001", "2024-01-05", "12.50"], ["C002", "2024-01-09", "7.25"], ["C001", "2024-02-11", "30.00"],
+               ["C003", "2024-02-20", "18.40"]]
+
+
+@pytest.mark.parametrize("title", [
+    "Sales report Q1 2024\n",  # one line
+    "Sales report Q1 2024\nExported 2024-04-01 by J. Smith\n\n",  # a block with a blank line
+    '"Sales report, Q1 2024"\n',  # quoted: the title's own comma is inside the field
+])
+def test_a_title_above_the_csv_column_names_is_skipped_and_said(tmp_path, title):
+    from engine.loading.dataset import load_dataset
+
+    body = "Cust No,Order Date,Sales\n" + "".join(",".join(r) + "\n" for r in TITLED_ROWS)
+    path = write(tmp_path, "report.csv", title + body)
+    [(_, frame)] = read_table(path)
+    assert list(frame.columns) == ["Cust No", "Order Date", "Sales"]
+    assert frame["Cust No"].tolist() == [r[0] for r in TITLED_ROWS]
+    lines = title.count("\n")
+    findings = load_dataset(path).quality.findings
+    assert any(f.startswith("report.csv: the first ") and f" {lines} lines" in f if lines > 1 else
+               f.startswith("report.csv: the first line above the column names (a title) was skipped")
+               for f in findings), findings
+
+
+def test_a_title_above_the_column_names_of_a_sheet_is_skipped(tmp_path):
+    header = ["Cust No", "Order Date", "Sales"]
+    path = write_excel_cells(tmp_path, "report.xlsx", [["Sales report Q1 2024"], [None], header, *TITLED_ROWS])
+    [(_, frame)] = read_table(path)
+    assert list(frame.columns) == header and len(frame) == len(TITLED_ROWS)
+
+
+def test_a_headerless_file_whose_first_row_is_sparse_keeps_every_row(tmp_path):
+    rows = [[r[0][1:], *r[1:]] for r in TITLED_ROWS]  # numeric ids: every line reads as data
+    text = "9,,\n" + "".join(",".join(r) + "\n" for r in rows)
+    [(_, frame)] = read_table(write(tmp_path, "log.csv", text))
+    assert frame.attrs["headerless"] is True and frame.attrs["title_rows"] == 0
+    assert len(frame) == len(rows) + 1 and str(frame.iloc[0, 0]) == "9"
