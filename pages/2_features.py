@@ -7,7 +7,7 @@ import streamlit as st
 from app_support import frame, state, ui
 from app_support.text import md
 from engine.features.catalogue import feature_def
-from engine.features.matrix import available_features, default_features
+from engine.features.matrix import available_features, default_features, feature_labels
 from engine.features.scaling import SCALERS
 from engine.formatting import MISSING, iso_date
 
@@ -49,9 +49,11 @@ available = available_features(dataset, unit)
 defaults = default_features(dataset, unit)
 
 
+labels = feature_labels(dataset, unit)
+
+
 def label(name: str) -> str:
-    definition = feature_def(name) if unit == "customer" else None
-    return definition.label if definition else name
+    return labels.get(name, name)
 
 
 catalogue = [(n, feature_def(n) if unit == "customer" else None) for n in available]

@@ -28,6 +28,7 @@ from engine.features.aggregate import (
     no_customer_id_error,
     present_columns,
 )
+from engine.features.aliases import catalogue_aliases
 from engine.features.catalogue import DEFAULT_CUSTOMER_FEATURES, FEATURES, feature_def, is_categorical
 from engine.features.period import as_of_stamp, cut_sentence, lines_after, reference_date
 from engine.features.scaling import apply_log, auto_log, fill_missing, scale
@@ -72,6 +73,17 @@ def available_features(dataset: Dataset, unit: str) -> list[str]:
     return names
 
 
+def feature_labels(dataset: Dataset, unit: str) -> dict[str, str]:
+    """How the analyst knows each available feature: a customer table's own column names, else the catalogue's
+    labels (keys without a label map to themselves)."""
+    names = available_features(dataset, unit)
+    if unit == "customer" and (dataset.shape == "customer_table" or dataset.transactions is None):
+        own = _customer_table(dataset)[0].attrs.get("labels", {})
+        return {name: own.get(name, name) for name in names}
+    definitions = {name: feature_def(name) if unit == "customer" else None for name in names}
+    return {name: d.label if d else name for name, d in definitions.items()}
+
+
 def default_features(dataset: Dataset, unit: str) -> list[str]:
     """The features used when the analyst picks none: RFM plus basket, price level and tenure."""
     available = available_features(dataset, unit)
@@ -112,9 +124,13 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None, min
         n_after = 0
     require_enough_units(len(table), unit, min_units)
     available = list(table.columns)
-    selected = list(dict.fromkeys(spec.selected)) if spec.selected is not None else default_features(dataset, unit)
+    own = table.attrs.get("labels", {})  # catalogue key -> the customer table's own column name
+    by_column = {column: key for key, column in own.items()}
+    selected = (list(dict.fromkeys(by_column.get(n, n) for n in spec.selected)) if spec.selected is not None
+                else default_features(dataset, unit))
     _check_selected(selected, available, unit)
-    labels = {name: (feature_def(name).label if catalogue and feature_def(name) else name) for name in available}
+    labels = {name: own.get(name) or (feature_def(name).label if catalogue and feature_def(name) else name)
+              for name in available}
     if category_shares is not None:  # the categories as written in the data, not as in the feature key
         share_columns = table.columns[len(table.columns) - category_shares.shape[1]:]
         labels.update({c: f"Share of spend: {cat}" for c, cat in zip(share_columns, category_shares.columns, strict=True)})
@@ -136,13 +152,14 @@ def build_matrix(dataset: Dataset, spec: FeatureSpec, unit: str, as_of=None, min
         skewed = {name: (feature_def(name).skewed if catalogue and feature_def(name) else None) for name in selected}
         log_names = auto_log(values, skewed)
     else:
-        unknown = [name for name in spec.log if name not in available]
+        log_given = [by_column.get(name, name) for name in spec.log]
+        unknown = [name for name in log_given if name not in available]
         if unknown:
             raise InputError(
                 f"features.log names {unknown[0]!r}, which is not an available feature; available: "
                 f"{', '.join(available)}.", field="features.log",
             )
-        log_names = [name for name in selected if name in spec.log]
+        log_names = [name for name in selected if name in log_given]
     values, log_warnings = apply_log(values, log_names, explicit=spec.log is not None, labels=labels)
     X = scale(values, spec.scaling)
     return FeatureMatrix(
@@ -306,6 +323,9 @@ def _row_revenue(dataset: Dataset) -> pd.Series | None:
 def _customer_table(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame | None, None]:
     """One row per customer as given: numeric columns are the features, region the attribute.
 
+    Columns that are catalogue features under another name (:mod:`engine.features.aliases`) take the
+    catalogue key; ``table.attrs["labels"]`` maps the key back to the column's own name.
+
     The main table as loaded (``dataset.rows``, indexed by its customer id
     column) is preferred, since it keeps every column; ``dataset.customers`` is
     the fallback.
@@ -323,6 +343,9 @@ def _customer_table(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame | None
     frame = frame.rename_axis("customer_id")
     exclude = {roles[r] for r in _ID_ROLES if r in roles}
     table = frame[_numeric_columns(frame, exclude)].astype("float64")
+    aliases = catalogue_aliases(list(table.columns), roles.get("amount"))  # "Days Since Last Purchase" is recency
+    table = table.rename(columns=aliases)
+    table.attrs["labels"] = {key: column for column, key in aliases.items()}
     region_column = roles.get("region") if roles.get("region") in frame.columns else "region"
     attributes = None
     if region_column in frame.columns:

@@ -346,8 +346,9 @@ def test_customer_table_shape_uses_its_numeric_columns():
     )
     dataset = rows_dataset(table, "customer_table", roles={"customer_id": "CustomerID", "region": "Region",
                                                            "amount": "Spend"})
-    assert default_features(dataset, "customer") == ["Age", "Spend"]
+    assert default_features(dataset, "customer") == ["Age", "monetary"]  # the amount column is the spend
     matrix = build_matrix(dataset, FeatureSpec(scaling="none", log=[]), "customer")
+    assert matrix.labels == {"Age": "Age", "monetary": "Spend"}
     assert list(matrix.table.index) == ["a", "b", "c", "d"]
     assert matrix.X[2, 0] == 45  # median of 30, 45, 60
     assert matrix.warnings == ["Feature Age is missing for 1 of 4 customers; they were given its median (45)."]
@@ -368,3 +369,43 @@ def test_category_names_are_the_same_whether_categories_are_text_or_codes():
     as_codes = category_names(tx.assign(category=tx["category"].astype("category")))
     assert list(as_codes.items()) == list(as_text.items())
     assert len(as_text) == MAX_CATEGORY_SHARES + 1 and "Other" in as_text
+
+
+# ---- a customer table's columns that are catalogue features under another name ---------------------------
+
+
+@pytest.mark.parametrize(("columns", "amount", "expected"), [
+    (["Recency", "Frequency", "Monetary"], "Monetary",
+     {"Recency": "recency_days", "Frequency": "frequency", "Monetary": "monetary"}),
+    (["Days Since Last Purchase", "# Orders (LTM)", "Total Spend $", "Age"], "Total Spend $",
+     {"Days Since Last Purchase": "recency_days", "# Orders (LTM)": "frequency", "Total Spend $": "monetary"}),
+    (["tenure", "MonthlyCharges", "TotalCharges"], "TotalCharges", {"TotalCharges": "monetary"}),  # months
+    (["Recency (months)", "Tenure (years)", "num_orders"], None, {"num_orders": "frequency"}),
+    (["R", "F", "M"], None, {}),  # RFM worksheets' one-letter columns are 1-5 scores
+    (["Recency", "days_since_last_order"], None, {}),  # two candidates: neither
+    (["recency_days", "Recency"], None, {}),  # the key is already a column
+])
+def test_customer_table_columns_that_are_catalogue_features(columns, amount, expected):
+    from engine.features.aliases import catalogue_aliases
+
+    assert catalogue_aliases(columns, amount) == expected
+
+
+def test_an_rfm_customer_table_is_clustered_on_catalogue_features_under_its_own_names():
+    from engine.features.matrix import feature_labels
+
+    table = pd.DataFrame({"Customer ID": ["a", "b", "c", "d", "e"], "Days Since Last Purchase": [5, 40, 200, 9, 300],
+                          "# Orders": [12, 3, 1, 8, 1], "Total Spend": [900.0, 120.0, 35.0, 610.0, 20.0]})
+    roles = {"customer_id": "Customer ID", "amount": "Total Spend"}
+    dataset = rows_dataset(table, "customer_table", roles=roles)
+    assert feature_labels(dataset, "customer") == {
+        "recency_days": "Days Since Last Purchase", "frequency": "# Orders", "monetary": "Total Spend"}
+    matrix = build_matrix(dataset, FeatureSpec(scaling="none", log=[]), "customer", min_units=3)
+    assert matrix.names == ["recency_days", "frequency", "monetary"]
+    assert matrix.table["recency_days"].tolist() == [5, 40, 200, 9, 300]
+    assert matrix.revenue.tolist() == [900, 120, 35, 610, 20]
+    # a project file written with the table's own column names still selects and log-transforms them
+    own = build_matrix(dataset, FeatureSpec(selected=["Total Spend", "# Orders"], scaling="none", log=["Total Spend"]),
+                       "customer", min_units=3)
+    assert own.names == ["monetary", "frequency"] and own.log == ["monetary"]
+    assert own.labels["monetary"] == "Total Spend"

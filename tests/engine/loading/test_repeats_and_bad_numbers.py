@@ -120,7 +120,7 @@ def test_customer_columns_with_infinities_and_huge_integers_are_masked_and_count
     q = data.quality
     assert q.implausible_numbers == {"Spend": 3, "Points": 1}
     assert data.customers["Spend"].isna().sum() == 3 and data.customers["Points"].max() == 8
-    assert np.isfinite(matrix.X).all() and matrix.table["Spend"].isna().sum() == 3
+    assert np.isfinite(matrix.X).all() and matrix.table["monetary"].isna().sum() == 3  # Spend is the amount: the spend feature
     assert any("1 value in 'Points' of c.csv was infinite or beyond ±1e15" in f for f in q.findings)
 
 
