@@ -71,6 +71,9 @@ ATTRIBUTE_NAMES = (
 # Exports from German, French, Spanish, Italian, Portuguese and Dutch systems ("Kunden-Nr.", "Buchungsdatum",
 # "Montant TTC", "Fecha", "Aantal"). Accents are dropped before matching ("Quantité" is "quantite").
 CUSTOMER_WORDS = r"(kunde|kunden|kd|kundin|cliente|clientes|klant|klanten|socio|abonne|adherent)"
+# An order export keyed by the buyer's e-mail address (a web shop's "Email", "Customer Email", "Correo electrónico").
+EMAIL = (r"(customer|cust|client|buyer|billing|contact|user|member|shopper|kunden?|cliente|klant)?"
+         r"(e?mail|emailaddress|mailaddress|emailadresse|correo(electronico)?|courriel|adressee?mail|adresseelectronique)")
 ORDER_WORDS = (r"(beleg|rechnung|rechnungs|bestellung|bestell|auftrag|auftrags|vorgang|bon|commande|facture|ticket"
                r"|factura|pedido|boleta|bestelling|factuur|ordine|fattura|scontrino|recibo)")
 DATE_WORDS = (r"(buchungs|beleg|rechnungs|bestell|kauf|verkaufs|transaktions|umsatz|auftrags|factuur|bestel|order"

@@ -38,6 +38,7 @@ from engine.loading.role_names import (
     CURRENCY,
     CUSTOMER_WORDS,
     DATE_WORDS,
+    EMAIL,
     GENERIC_MONEY,
     GOODS,
     ID_END,
@@ -123,7 +124,8 @@ ROLES: dict[str, Role] = {
     for r in (
         Role("customer_id", "Customer id", "Who bought: one value per customer.",
              (rf"(customer|cust|client|user|member|buyer|shopper|consumer|patron|account)s?{ID_END}?",
-              rf"{CUSTOMER_WORDS}{ID_END}?|{ID_START}(customer|cust|client|member|account|{CUSTOMER_WORDS})"),
+              rf"{CUSTOMER_WORDS}{ID_END}?|{ID_START}(customer|cust|client|member|account|{CUSTOMER_WORDS})",
+              EMAIL),
              (rf"(customer|cust|client|member|buyer|shopper|{CUSTOMER_WORDS}).*{ID_END}$",), looks_like_id),
         Role("order_id", "Order id", "Which order, invoice or basket a line belongs to.",
              (rf"(order|invoice|inv|transaction|trans|txn|receipt|basket|bill|ticket|booking){ID_END}?",

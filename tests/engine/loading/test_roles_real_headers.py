@@ -290,3 +290,13 @@ def test_foreign_tax_discount_and_shipping_columns_are_not_the_amount(tax):
     roles = detect_roles(log(**{tax: MONEY, "Betrag": MONEY}))
     assert roles["amount"] == "Betrag"
     assert tax not in roles.values()
+
+
+@pytest.mark.parametrize("header", ["Email", "Customer Email", "billing_email", "E-mail address", "Correo electrónico",
+                                    "Courriel"])
+def test_an_order_export_keyed_by_the_buyers_email_has_its_customer(header):
+    emails = [f"buyer{i % 20}@example.com" for i in range(N_ROWS)]
+    table = log(amount=MONEY).drop(columns="customer_id").assign(**{header: emails})
+    assert detect_roles(table)["customer_id"] == header
+    both = log(amount=MONEY).assign(**{header: emails})  # an id column beside it stays the customer id
+    assert detect_roles(both)["customer_id"] == "customer_id"
