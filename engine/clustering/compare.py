@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from engine.clustering.algorithms import ALGORITHMS, RunSkipped, check_params, fit_labels
 from engine.clustering.metrics import degenerate_reason, noise_share, score, score_many
@@ -176,7 +177,10 @@ def _fit_all(X, plan, seed, params, context, progress) -> list[RunResult]:
             runs[i] = _fit_one(name, X, k, seed, params.get(name), context, cache)
 
     if len(X) >= PARALLEL_FROM and len(sweeps) > 1:
-        with ThreadPoolExecutor(max_workers=SWEEP_THREADS, thread_name_prefix="sweep") as pool:
+        # one thread per fit (fit_labels), set here once before the sweeps start: threadpoolctl's limits are
+        # process-wide, so two sweeps setting and restoring them on their own could leave each other's on
+        with threadpool_limits(limits=1), \
+                ThreadPoolExecutor(max_workers=SWEEP_THREADS, thread_name_prefix="sweep") as pool:
             list(pool.map(sweep, sweeps))  # re-raises a sweep's exception here
     else:
         for name in sweeps:
