@@ -38,11 +38,11 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     from engine.clustering.selection import SelectionRule, recommend
     from engine.features.matrix import require_enough_units
     from engine.project import DEFAULT_ALGORITHMS
-    from engine.spark.clustering import SPARK_ALGORITHMS, canonical_order, compare, fit
+    from engine.spark.clustering import SPARK_ALGORITHMS, canonical_order, compare, predict
     from engine.spark.dataset import load_lines
     from engine.spark.features import features_of
     from engine.spark.matrix import build_matrix
-    from engine.spark.metrics import SILHOUETTE_NOTE, cluster_statistics
+    from engine.spark.metrics import SILHOUETTE_NOTE
     from engine.spark.profiles import spark_profile
     from engine.spark.session import session_info, spark_session
 
@@ -68,6 +68,7 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     lap("load")
     say("Building features in Spark", 0.15)
     table, numeric, shares, categorical = features_of(lines, project.data.as_of)
+    table = table.cache()  # read by the matrix's statistics and again by the profiles: the features run once
     require_enough_units(quality.customers, "customer", project.data.min_units)
     available = numeric + list(shares.values())
     matrix = build_matrix(table, available, project.features, quality.customers)
@@ -77,8 +78,9 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     algorithms = list(c.algorithms)
     if algorithms == DEFAULT_ALGORITHMS:  # the defaults on Spark: what MLlib offers, the rest listed as not run
         algorithms = list(SPARK_ALGORITHMS) + [a for a in algorithms if a not in SPARK_ALGORITHMS]
+    fitted: dict = {}  # (algorithm, k) -> (model, cluster statistics): the chosen model is not fitted twice
     comparison = compare(matrix, algorithms, c.k_range, c.seed, c.params, rule,
-                         progress=lambda m, f: say(m, 0.2 + 0.5 * f))
+                         progress=lambda m, f: say(m, 0.2 + 0.5 * f), keep=fitted)
     if not any(r.status == "ok" for r in comparison.runs):
         raise InputError("No Spark MLlib algorithm was run; include kmeans, bisecting_kmeans or gmm in "
                          "clustering.algorithms.")
@@ -86,8 +88,9 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     chosen, reason = _choose(project, comparison, recommendation)
     lap("comparison")
     say("Assigning customers and profiling segments in Spark", 0.75)
-    model, predictions = fit(matrix, chosen.algorithm, chosen.k, c.seed, c.params.get(chosen.algorithm))
-    stats = cluster_statistics(predictions, len(matrix.names))
+    model, stats = fitted.pop((chosen.algorithm, chosen.k))
+    fitted.clear()
+    predictions = predict(matrix, chosen.algorithm, model)
     mapping = canonical_order(stats)
     from pyspark.sql import functions as F
 
