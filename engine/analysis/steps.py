@@ -193,7 +193,7 @@ def report_narrative(project, dataset, features, chosen, recommendation, profile
         "seed": project.clustering.seed,
     }
     if features.lines_after_as_of:  # an analysis date inside the data: only the lines up to it were aggregated
-        context.update(rows=q.rows_used - features.lines_after_as_of, customers=len(features.table),
+        context.update(rows=q.rows_used - features.lines_after_as_of, customers=profile.n_units,
                        date_max=features.as_of, as_of=features.as_of, lines_after=features.lines_after_as_of)
     return {
         "read_first": read_first(dataset, recommendation, chosen, stab),

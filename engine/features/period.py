@@ -52,13 +52,17 @@ def lines_up_to(tx: pd.DataFrame, as_of) -> tuple[pd.DataFrame, int]:
     if n_after == 0:
         return tx, 0
     if n_after == len(tx):
-        first = _naive(tx["date"]).min()
-        raise InputError(
-            f"data.as_of is {iso_date(stamp)}, before the first transaction date {iso_date(first)}, so no "
-            f"transaction is left to analyse; choose a date from {iso_date(first)} on, or leave as_of unset to "
-            "use the day after the last date.", field="data.as_of",
-        )
+        raise before_first_date(stamp, _naive(tx["date"]).min())
     return tx[~after], n_after
+
+
+def before_first_date(stamp: pd.Timestamp, first) -> InputError:
+    """The refusal of an ``as_of`` (``stamp``) before the first transaction date ``first``: nothing left."""
+    return InputError(
+        f"data.as_of is {iso_date(stamp)}, before the first transaction date {iso_date(first)}, so no "
+        f"transaction is left to analyse; choose a date from {iso_date(first)} on, or leave as_of unset to "
+        "use the day after the last date.", field="data.as_of",
+    )
 
 
 def reference_date(dataset: Dataset, as_of) -> pd.Timestamp | None:

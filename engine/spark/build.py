@@ -36,13 +36,14 @@ class SparkBuild:
 def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     from engine.analysis import steps as pipeline
     from engine.clustering.selection import SelectionRule, recommend
-    from engine.features.matrix import require_enough_units
+    from engine.features.matrix import _window_days, require_enough_units
+    from engine.features.period import cut_sentence, reference_date
     from engine.project import DEFAULT_ALGORITHMS
-    from engine.spark.clustering import SPARK_ALGORITHMS, canonical_order, compare, fit
+    from engine.spark.clustering import SPARK_ALGORITHMS, canonical_order, compare, predict
     from engine.spark.dataset import load_lines
-    from engine.spark.features import features_of
+    from engine.spark.features import features_of, lines_up_to
     from engine.spark.matrix import build_matrix
-    from engine.spark.metrics import SILHOUETTE_NOTE, cluster_statistics
+    from engine.spark.metrics import SILHOUETTE_NOTE
     from engine.spark.profiles import spark_profile
     from engine.spark.session import session_info, spark_session
 
@@ -67,18 +68,25 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     lines, tables, quality = load_lines(spark, project, today)
     lap("load")
     say("Building features in Spark", 0.15)
-    table, numeric, shares, categorical = features_of(lines, project.data.as_of)
-    require_enough_units(quality.customers, "customer", project.data.min_units)
+    as_of = project.data.as_of
+    lines = lines_up_to(lines, as_of)  # an analysis date inside the data: the lines up to it (period's rule)
+    table, numeric, shares, categorical = features_of(lines, as_of)
+    table = table.cache()  # read by the matrix's statistics and again by the profiles: the features run once
+    n_units = table.count() if lines.after_as_of else quality.customers
+    require_enough_units(n_units, "customer", project.data.min_units)
     available = numeric + list(shares.values())
-    matrix = build_matrix(table, available, project.features, quality.customers)
+    matrix = build_matrix(table, available, project.features, n_units)
+    if lines.after_as_of:  # customers first seen after as_of are not in the table
+        matrix.warnings.insert(0, cut_sentence(as_of, lines.after_as_of, max(quality.customers - n_units, 0)))
     lap("features")
     c = project.clustering
     rule = SelectionRule.from_dict(c.selection)
     algorithms = list(c.algorithms)
     if algorithms == DEFAULT_ALGORITHMS:  # the defaults on Spark: what MLlib offers, the rest listed as not run
         algorithms = list(SPARK_ALGORITHMS) + [a for a in algorithms if a not in SPARK_ALGORITHMS]
+    fitted: dict = {}  # (algorithm, k) -> (model, cluster statistics): the chosen model is not fitted twice
     comparison = compare(matrix, algorithms, c.k_range, c.seed, c.params, rule,
-                         progress=lambda m, f: say(m, 0.2 + 0.5 * f))
+                         progress=lambda m, f: say(m, 0.2 + 0.5 * f), keep=fitted)
     if not any(r.status == "ok" for r in comparison.runs):
         raise InputError("No Spark MLlib algorithm was run; include kmeans, bisecting_kmeans or gmm in "
                          "clustering.algorithms.")
@@ -86,8 +94,9 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     chosen, reason = _choose(project, comparison, recommendation)
     lap("comparison")
     say("Assigning customers and profiling segments in Spark", 0.75)
-    model, predictions = fit(matrix, chosen.algorithm, chosen.k, c.seed, c.params.get(chosen.algorithm))
-    stats = cluster_statistics(predictions, len(matrix.names))
+    model, stats = fitted.pop((chosen.algorithm, chosen.k))
+    fitted.clear()
+    predictions = predict(matrix, chosen.algorithm, model)
     mapping = canonical_order(stats)
     from pyspark.sql import functions as F
 
@@ -96,15 +105,16 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
                                   *[f"x{i}" for i in range(len(matrix.names))])
     assigned = table.join(clusters, "customer_id").cache()
     labels_by_name = matrix.labels | {column: f"Share of spend: {category}" for category, column in shares.items()}
-    window = _window_days(quality, project.data.as_of)
+    dataset = Dataset(tables=[t.info for t in tables], shape="transactions", transactions=None, customers=None,
+                      rows=pd.DataFrame(), quality=quality, joins=[], warnings=list(lines.warnings))
+    window = _window_days(dataset, as_of)
     profile = spark_profile(assigned, available, matrix.names, shares, labels_by_name, window)
     lap("profiles")
     say("Sampling customers for the charts", 0.85)
     features, sample_labels = _sample(assigned, matrix, available, shares, categorical, labels_by_name, window,
                                       c.seed)
+    features.as_of, features.lines_after_as_of = reference_date(dataset, as_of), lines.after_as_of
     chosen = replace(chosen, labels=None)
-    dataset = Dataset(tables=[t.info for t in tables], shape="transactions", transactions=None, customers=None,
-                      rows=pd.DataFrame(), quality=quality, joins=[], warnings=list(lines.warnings))
     from engine.narrative import feature_levels, generate_labels
     from engine.views.projection import PROJECTION_POINTS, project_2d
 
@@ -143,13 +153,6 @@ def _choose(project: Project, comparison, recommendation):
                      f"{recommendation.algorithm} with k = {recommendation.k}.")
     run = comparison.get(recommendation.algorithm, recommendation.k)
     return run, "Recommended by the model-selection rule: " + " ".join(recommendation.reasons[:1])
-
-
-def _window_days(quality, as_of) -> float | None:
-    if quality.date_min is None or quality.date_max is None:
-        return None
-    end = pd.Timestamp(as_of).normalize() if as_of else pd.Timestamp(quality.date_max).normalize() + pd.Timedelta(days=1)
-    return float((end - pd.Timestamp(quality.date_min).normalize()).days)
 
 
 def _sample(assigned, matrix, available, shares, categorical, labels, window, seed):

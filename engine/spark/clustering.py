@@ -7,6 +7,8 @@ no MLlib implementation and are listed as not run, with the reason. The k range 
 capped as on one machine (every segment must be able to hold the smallest usable
 share). Each run keeps its cluster sizes, not its labels: the labels stay in Spark.
 The recommendation is :func:`engine.clustering.selection.recommend`, the same code.
+The fitted models can be kept (``compare(..., keep=...)``), so the chosen one is not
+fitted a second time to assign the customers.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ from engine.spark.matrix import SparkMatrix
 from engine.spark.metrics import SILHOUETTE_DISTANCE, cluster_statistics, metrics_from_statistics, silhouette
 
 SPARK_ALGORITHMS = ("kmeans", "bisecting_kmeans", "gmm")
+# MLlib's bisecting k-means has no convergence test: it runs every one of maxIter iterations at every split (one
+# Spark job each; 300 made a k = 6 fit 900 jobs). Its own default, 20, is used unless clustering.params sets
+# max_iter; a 2-means split converges well within it (on the bundled sample 10, 20 and 300 give the same centres).
+BISECTING_MAX_ITER = 20
 
 
 def _estimator(name: str, k: int, seed: int, params: dict):
@@ -30,7 +36,7 @@ def _estimator(name: str, k: int, seed: int, params: dict):
         return KMeans(k=k, seed=seed, featuresCol="features", maxIter=int(params.get("max_iter", 300)),
                       tol=float(params.get("tol", 1e-4)))
     if name == "bisecting_kmeans":
-        return BisectingKMeans(k=k, seed=seed, featuresCol="features", maxIter=int(params.get("max_iter", 300)))
+        return BisectingKMeans(k=k, seed=seed, featuresCol="features", maxIter=int(params.get("max_iter", BISECTING_MAX_ITER)))
     return GaussianMixture(k=k, seed=seed, featuresCol="features", maxIter=int(params.get("max_iter", 100)),
                            tol=float(params.get("tol", 1e-3)))
 
@@ -41,28 +47,46 @@ def _estimator(name: str, k: int, seed: int, params: dict):
 BISECTING_SHIFT = 10.0
 
 
-def fit(matrix: SparkMatrix, name: str, k: int, seed: int, params: dict | None = None):
-    """The fitted MLlib model and its predictions (``customer_id``, ``x*``, ``features``, ``prediction``)."""
-    frame = matrix.frame
-    estimator = _estimator(name, k, seed, params or {})
-    if name == "bisecting_kmeans":
-        from pyspark.ml.functions import array_to_vector
-        from pyspark.sql import functions as F
+def _input(frame, d: int, name: str):
+    """The frame and vector column an MLlib model of ``name`` is fitted on and predicts from."""
+    if name != "bisecting_kmeans":
+        return frame, "features"
+    from pyspark.ml.functions import array_to_vector
+    from pyspark.sql import functions as F
 
-        shifted = F.array(*[F.col(f"x{i}") + BISECTING_SHIFT for i in range(len(matrix.names))])
-        frame = frame.withColumn("shifted", array_to_vector(shifted))
-        estimator = estimator.setFeaturesCol("shifted")
-    model = estimator.fit(frame)
-    return model, model.transform(frame)
+    shifted = F.array(*[F.col(f"x{i}") + BISECTING_SHIFT for i in range(d)])
+    return frame.withColumn("shifted", array_to_vector(shifted)), "shifted"
 
 
-def run_one(matrix: SparkMatrix, name: str, k: int, seed: int, params: dict | None = None) -> RunResult:
-    """One (algorithm, k) fitted and scored in Spark: sizes, metrics, BIC/AIC for the mixture."""
+def fit(matrix: SparkMatrix, name: str, k: int, seed: int, params: dict | None = None, frame=None):
+    """The fitted MLlib model and its predictions (``customer_id``, ``x*``, ``features``, ``prediction``).
+
+    ``frame``: fit on these rows of ``matrix.frame`` instead (a subsample, for the stability refits).
+    """
+    data, column = _input(matrix.frame if frame is None else frame, len(matrix.names), name)
+    model = _estimator(name, k, seed, params or {}).setFeaturesCol(column).fit(data)
+    return model, model.transform(data)
+
+
+def predict(matrix: SparkMatrix, name: str, model):
+    """``model`` (fitted by :func:`fit` on ``matrix``) applied to every row of ``matrix``: the predictions frame."""
+    data, _ = _input(matrix.frame, len(matrix.names), name)
+    return model.transform(data)
+
+
+def run_one(matrix: SparkMatrix, name: str, k: int, seed: int, params: dict | None = None,
+            keep: dict | None = None) -> RunResult:
+    """One (algorithm, k) fitted and scored in Spark: sizes, metrics, BIC/AIC for the mixture.
+
+    ``keep``: when given, ``keep[(name, k)]`` receives ``(model, statistics)`` for later use.
+    """
     started = time.perf_counter()
     model, predictions = fit(matrix, name, k, seed, params)
     predictions = predictions.select("customer_id", "features", "prediction",
                                      *[f"x{i}" for i in range(len(matrix.names))]).cache()
     stats = cluster_statistics(predictions, len(matrix.names))
+    if keep is not None:
+        keep[(name, k)] = (model, stats)
     found = len(stats["ids"])
     run = RunResult(name, k, None, n_clusters=found, fitted_on=matrix.n_units, params=dict(params or {}),
                     extra={"sizes": _canonical_sizes(stats), "silhouette_distance": SILHOUETTE_DISTANCE,
@@ -104,8 +128,12 @@ def _information_criteria(model, d: int, k: int, n: int) -> dict[str, float]:
 
 
 def compare(matrix: SparkMatrix, algorithms: list[str], k_range: tuple[int, int], seed: int,
-            params: dict | None = None, rule: SelectionRule | None = None, progress=None) -> Comparison:
-    """Every MLlib algorithm asked for over the k range (capped so each segment can be usable)."""
+            params: dict | None = None, rule: SelectionRule | None = None, progress=None,
+            keep: dict | None = None) -> Comparison:
+    """Every MLlib algorithm asked for over the k range (capped so each segment can be usable).
+
+    ``keep``: a dict that receives each run's fitted model and cluster statistics, keyed by ``(algorithm, k)``.
+    """
     rule = rule or SelectionRule()
     params = params or {}
     low, high = k_range
@@ -120,7 +148,7 @@ def compare(matrix: SparkMatrix, algorithms: list[str], k_range: tuple[int, int]
     for i, (name, k) in enumerate(jobs):
         if progress:
             progress(f"Spark MLlib: {name}, k = {k}", i / max(len(jobs), 1))
-        runs.append(run_one(matrix, name, k, seed, params.get(name)))
+        runs.append(run_one(matrix, name, k, seed, params.get(name), keep))
     for name in algorithms:
         if name not in SPARK_ALGORITHMS:
             runs.append(RunResult(name, None, None, status="skipped",

@@ -9,7 +9,8 @@ catalogue's own functions run on it (``mapInPandas``). So a feature is defined o
 what is written twice is only the short list of aggregates below, each the Spark
 form of the :class:`engine.features.aggregate.CustomerLines` property of the same
 name, and the tests hold both engines to the same numbers. The customer table stays
-in Spark: nothing here collects it.
+in Spark: nothing here collects it. An analysis date inside the data (``data.as_of``)
+cuts the lines first, by :mod:`engine.features.period`'s rule (:func:`lines_up_to`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from engine.errors import InputError
-from engine.features.aggregate import MAX_CATEGORY_SHARES, _reference_day, category_names, computable
+from engine.features.aggregate import (
+    MAX_CATEGORY_SHARES,
+    _day_numbers,
+    _reference_day,
+    category_names,
+    computable,
+)
 from engine.features.catalogue import FEATURES
-from engine.features.period import as_of_stamp
+from engine.features.period import as_of_stamp, before_first_date
 from engine.spark.lines import Lines
 
 
@@ -92,29 +98,50 @@ class CustomerAggregates:
         return self.batch[column].reset_index(drop=True) if column in self.batch else None
 
 
+def lines_up_to(lines: Lines, as_of) -> Lines:
+    """:func:`engine.features.period.lines_up_to` in Spark: the lines dated on or before ``as_of``'s calendar day.
+
+    The returned :class:`Lines` counts the lines left out in ``after_as_of``; a line without a date is never after.
+    An ``as_of`` on or after the last date costs no Spark job; one before the first date is refused with the
+    single-machine sentence.
+    """
+    from dataclasses import replace
+
+    from pyspark.sql import functions as F
+
+    if as_of is None or "date" not in lines.present:
+        return replace(lines, after_as_of=0)
+    stamp = as_of_stamp(as_of)
+    day = float(_day_numbers(pd.Series([stamp]))[0])
+    last = lines.dates.get("last_day")
+    if last is None or day >= last:
+        return replace(lines, after_as_of=0)
+    after = F.coalesce(F.col("date_day") > F.lit(day), F.lit(False))
+    n_after = int(lines.frame.agg(F.sum(after.cast("long"))).first()[0] or 0)
+    if n_after >= lines.counts["rows_used"]:
+        raise before_first_date(stamp, lines.dates["date_min"])
+    return replace(lines, frame=lines.frame.where(~after), after_as_of=n_after)
+
+
 def features_of(lines: Lines, as_of=None, features=None):
     """Per-customer features as a Spark DataFrame (``customer_id``, numeric features, shares, region).
 
     Returns ``(frame, names, share_names, labels)``: ``names`` the numeric catalogue features in catalogue order,
-    ``share_names`` category -> share feature.
+    ``share_names`` category -> share feature. With ``as_of`` inside the data only the lines dated on or before
+    it count (:func:`lines_up_to`, unless ``lines`` are already cut) and recency and tenure are measured from it.
     """
     from pyspark.sql import functions as F
     from pyspark.sql.types import DoubleType, StringType, StructField, StructType
 
+    if as_of is not None and lines.after_as_of is None:
+        lines = lines_up_to(lines, as_of)
     present = set(lines.present)
     tx = lines.frame.withColumn("_order_key", _order_key(present))
     aggregates = _aggregates(present)
     per_customer = tx.groupBy("customer_id").agg(*[value.alias(name) for name, value in aggregates.items()]).cache()
     reference, typical = float("nan"), 0.0
     if "date" in present:
-        last = lines.dates.get("last_day")
-        reference = _reference_day(np.array([last], dtype="float64"), as_of)
-        if as_of is not None and reference < last:  # the cut at a past date (engine.features.period) is local only
-            raise InputError(
-                f"data.as_of is {as_of_stamp(as_of).date()}, before the last transaction date "
-                f"{np.datetime64(int(last), 'D')}; Spark mode analyses the whole period for now, so leave as_of "
-                "unset or on or after that date, or run this analysis on one machine (compute.engine \"local\").",
-                field="data.as_of")
+        reference = _reference_day(np.array([lines.dates.get("last_day")], dtype="float64"), as_of)
         gap = (F.col("last_day") - F.col("first_day")) / (F.col("purchase_days") - 1)
         found = per_customer.where(F.col("purchase_days") >= 2).agg(F.percentile(gap, 0.5)).first()[0]
         typical = float(found) if found is not None else 0.0

@@ -42,6 +42,7 @@ class Lines:
     warnings: list[str] = field(default_factory=list)
     findings: list[str] = field(default_factory=list)
     dates: dict = field(default_factory=dict)  # date_min, date_max (timestamps) and last_day (day number) kept
+    after_as_of: int | None = None  # lines dated after data.as_of, left out (None: not cut at an analysis date)
 
 
 def _typed_schema(roles: dict[str, str]):

@@ -24,21 +24,26 @@ SILHOUETTE_NOTE = ("Silhouette computed by Spark MLlib with the squared Euclidea
 
 
 def cluster_statistics(predictions, d: int) -> dict[str, np.ndarray]:
-    """Per cluster (ids 0..m-1 as found): size, centre, sum of squared distances and sum of distances to the centre."""
+    """Per cluster (ids 0..m-1 as found): size, centre, sum of squared distances and sum of distances to the centre.
+
+    Two aggregations, one Spark job each (plus the shuffle's): the centres, then each row's distance to its
+    centre, which the second reads from an array of the k centres (constants in the plan: no join).
+    """
     from pyspark.sql import functions as F
 
     xs = [f"x{i}" for i in range(d)]
-    rows = predictions.groupBy("prediction").agg(F.count(F.lit(1)).alias("n"), *[F.avg(x).alias(x) for x in xs]) \
-        .orderBy("prediction").collect()
+    rows = sorted(predictions.groupBy("prediction").agg(F.count(F.lit(1)).alias("n"), *[F.avg(x).alias(x) for x in xs])
+                  .collect(), key=lambda r: r["prediction"])
     ids = np.array([r["prediction"] for r in rows], dtype=int)
     sizes = np.array([r["n"] for r in rows], dtype=float)
     centres = np.array([[r[x] for x in xs] for r in rows], dtype=float).reshape(len(rows), d)
-    spark = predictions.sparkSession
-    centre_frame = spark.createDataFrame([(int(i), *map(float, c)) for i, c in zip(ids, centres, strict=True)],
-                                         ["prediction", *[f"c{i}" for i in range(d)]])
-    squared = sum(((F.col(f"x{i}") - F.col(f"c{i}")) ** 2 for i in range(d)), F.lit(0.0))
-    spread = predictions.join(F.broadcast(centre_frame), "prediction").groupBy("prediction").agg(
-        F.sum(squared).alias("sse"), F.sum(F.sqrt(squared)).alias("dist")).orderBy("prediction").collect()
+    table = np.zeros((int(ids.max(initial=0)) + 1, d))  # row = MLlib id (ids with no rows stay 0: never read)
+    table[ids] = centres
+    cluster = F.col("prediction").cast("int")
+    squared = sum(((F.col(f"x{i}") - F.array(*[F.lit(float(v)) for v in table[:, i]])[cluster]) ** 2
+                   for i in range(d)), F.lit(0.0))
+    spread = predictions.groupBy("prediction").agg(F.sum(squared).alias("sse"), F.sum(F.sqrt(squared)).alias("dist")) \
+        .collect()
     by_id = {r["prediction"]: r for r in spread}
     sse = np.array([by_id[i]["sse"] for i in ids], dtype=float)
     dist = np.array([by_id[i]["dist"] for i in ids], dtype=float)

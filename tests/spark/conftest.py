@@ -1,11 +1,16 @@
-"""One SparkSession for every Spark test of a test process: local[2], few shuffle partitions, no UI."""
+"""One SparkSession for every Spark test of a test process: local[2], few shuffle partitions, no UI.
+
+Under ``pytest -n 2`` every test here runs on one worker (the scheduler in tests/conftest.py), so one JVM
+starts, not one per worker, and the session's fixtures (the sample read in Spark, the build) are computed once.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-SPARK_CONF = {
-    "spark.sql.shuffle.partitions": "4",
+SPARK_CONF = {  # the bundled sample is a few thousand customers: two partitions, no adaptive re-planning
+    "spark.sql.shuffle.partitions": "2",
+    "spark.sql.adaptive.enabled": "false",
     "spark.default.parallelism": "2",
     "spark.ui.enabled": "false",
     "spark.driver.memory": "1g",
