@@ -110,6 +110,15 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     window = _window_days(dataset, as_of)
     profile = spark_profile(assigned, available, matrix.names, shares, labels_by_name, window)
     lap("profiles")
+    stab, stability_notes = None, []
+    if c.stability_resamples:
+        say(f"Checking stability: {c.stability_resamples} refits on subsamples in Spark", 0.8)
+        from engine.spark.stability import NOTE, spark_stability
+
+        stab = spark_stability(matrix, chosen.algorithm, chosen.k, c.seed, c.params.get(chosen.algorithm), assigned,
+                               c.stability_resamples)
+        stability_notes = [NOTE.format(n=stab.n_resamples, share=stab.resample_size / matrix.n_units)]
+        lap("stability")
     say("Sampling customers for the charts", 0.85)
     features, sample_labels = _sample(assigned, matrix, available, shares, categorical, labels_by_name, window,
                                       c.seed)
@@ -124,14 +133,15 @@ def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     projection = project_2d(features.X, project.report.projection, seed=c.seed, max_points=PROJECTION_POINTS,
                             labels=sample_labels)
     narrative = pipeline.report_narrative(project, dataset, features, replace(chosen, labels=sample_labels),
-                                          recommendation, profile, cluster_labels, None)
-    narrative["methodology"] = list(narrative.get("methodology", [])) + [info.sentence(), SILHOUETTE_NOTE]
-    comparison.notes = [info.sentence(), SILHOUETTE_NOTE] + list(comparison.notes)  # the appendix's notes too
+                                          recommendation, profile, cluster_labels, stab)
+    narrative["methodology"] = (list(narrative.get("methodology", [])) + [info.sentence(), SILHOUETTE_NOTE]
+                                + stability_notes)
+    comparison.notes = [info.sentence(), SILHOUETTE_NOTE] + stability_notes + list(comparison.notes)  # appendix
     lap("narrative")
     result = AnalysisResult(
         project=project, dataset=dataset, features=features, comparison=comparison, recommendation=recommendation,
         chosen=replace(chosen, labels=sample_labels), chosen_reason=reason, labels=sample_labels, profile=profile,
-        cluster_labels=cluster_labels, warnings=warnings, stability=None, narrative=narrative, timings_s=timings,
+        cluster_labels=cluster_labels, warnings=warnings, stability=stab, narrative=narrative, timings_s=timings,
         levels=levels, projection=projection,
         notes=pipeline.notes_for_report(narrative, dataset, features, comparison, edit_notes))
     del model

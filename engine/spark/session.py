@@ -97,7 +97,7 @@ def spark_session(master: str = "local[*]", conf: dict | None = None):
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.master(master).appName("customer-segmentation")
     builder = builder.config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile=file:{_quiet_logging()}")
-    for key, value in {**DEFAULT_CONF, **{str(k): str(v) for k, v in (conf or {}).items()}}.items():
+    for key, value in {**DEFAULT_CONF, **local_conf(master), **{str(k): str(v) for k, v in (conf or {}).items()}}.items():
         builder = builder.config(key, value)
     try:
         spark = builder.getOrCreate()
@@ -107,6 +107,24 @@ def spark_session(master: str = "local[*]", conf: dict | None = None):
     spark.sparkContext.setLogLevel("ERROR")
     ship_engine(spark)
     return spark
+
+
+PARTITIONS_PER_CORE = 4
+
+
+def local_conf(master: str) -> dict[str, str]:
+    """Settings for a local master: shuffle partitions by the cores used, not Spark's 200 (meant for clusters).
+
+    Spark keeps a cached DataFrame in as many partitions as the shuffle that made it, and every MLlib iteration
+    then runs a task per partition: on one machine 200 small tasks per job cost more than the work (the bundled
+    sample's build: 3 minutes with 200, 43 s with 2). ``compute.spark_conf`` still overrides it.
+    """
+    match = re.fullmatch(r"local(?:\[(\d+|\*)(?:,\s*\d+)?\])?", master.strip())
+    if not match:
+        return {}
+    threads = match.group(1)
+    cores = 1 if threads is None else (os.cpu_count() or 1) if threads == "*" else int(threads)
+    return {"spark.sql.shuffle.partitions": str(max(2, PARTITIONS_PER_CORE * cores))}
 
 
 def ship_engine(spark) -> None:

@@ -15,7 +15,7 @@ def spark_build(spark, tmp_path_factory):
 
     out = tmp_path_factory.mktemp("spark-build")
     project = out / "project.json"  # a short k range: every (algorithm, k) is a few Spark jobs of seconds each
-    project.write_text(json.dumps({"clustering": {"k_range": [4, 6]}}))
+    project.write_text(json.dumps({"clustering": {"k_range": [4, 6], "stability_resamples": 2}}))
     code = main(["build", "--demo", "--project", str(project), "--engine", "spark", "--spark-master", "local[2]",
                  "--quiet",
                  "--out", str(out / "report.pdf"), "--html", str(out / "report.html"),
@@ -43,6 +43,18 @@ def test_summary_sizes_add_up_to_every_customer(spark_build, local_sample):
     assert summary["compute"]["silhouette_distance"] == "squaredEuclidean"
     algorithms = {row["algorithm"] for row in summary["comparison"]}
     assert {"kmeans", "bisecting_kmeans", "gmm"} <= algorithms
+
+
+def test_stability_is_measured_in_spark_and_reported(spark_build):
+    summary = json.loads((spark_build / "summary.json").read_text())
+    stability = summary["stability"]
+    assert stability["n_resamples"] == 2
+    assert sorted(stability["jaccard"]) == sorted(str(c["id"]) for c in summary["clusters"])
+    assert all(0 <= v <= 1 for v in stability["jaccard"].values()) and 0 <= stability["ari_mean"] <= 1
+    assert set(stability["verdicts"].values()) <= {"solid", "moderate", "fragile"}
+    html = (spark_build / "report.html").read_text()
+    assert "chosen model was refitted on 2 " in html  # the appendix's stability part
+    assert "refitting the chosen model on 2 seeded subsamples" in html  # how Spark resampled
 
 
 def test_assignments_name_every_customer_once(spark_build, local_sample):

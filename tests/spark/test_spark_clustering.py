@@ -97,3 +97,48 @@ def test_the_comparison_is_recommended_by_the_single_machine_rule(matrices):
     recommendation = recommend(comparison, None, SelectionRule(resamples=0))
     assert (recommendation.algorithm, recommendation.k) in {(r.algorithm, r.k) for r in ok}
     assert recommendation.eligible and any("smallest segment holds" in reason for reason in recommendation.reasons)
+
+
+def test_stability_scores_from_a_contingency_table_equal_the_single_machine_ones():
+    from engine.clustering.stability import best_match_jaccard
+    from engine.spark.stability import contingency_scores
+
+    rng = np.random.default_rng(3)
+    for k, m in ((4, 4), (5, 3), (3, 6)):
+        reference = rng.integers(0, k, 500)
+        refitted = np.where(rng.random(500) < 0.7, reference % m, rng.integers(0, m, 500))
+        table = np.zeros((k, m))
+        np.add.at(table, (reference, refitted), 1)
+        ari, best = contingency_scores(table)
+        assert ari == pytest.approx(adjusted_rand_score(reference, refitted), rel=1e-12)
+        assert list(best) == pytest.approx(list(best_match_jaccard(reference, refitted).values()), rel=1e-12)
+    assert contingency_scores(np.diag([5.0, 7.0]))[0] == 1.0
+
+
+def test_stability_in_spark_scores_each_refit_as_the_single_machine_would(matrices):
+    """One subsample refitted in Spark: its distributed scores equal scikit-learn's and best_match_jaccard's on the
+    same refit collected; the planted k = 5 comes back (ARI at least 0.6, as the single-machine check finds)."""
+    from engine.clustering.stability import MODERATE, best_match_jaccard, stability
+    from engine.spark.clustering import canonical_order, fit
+    from engine.spark.metrics import cluster_statistics
+    from engine.spark.stability import DISTINCT_SHARE, spark_stability
+
+    spark_matrix, local = matrices
+    _, predictions = fit(spark_matrix, "kmeans", 5, seed=42)
+    mapping = canonical_order(cluster_statistics(predictions, len(local.names)))
+    assigned = predictions.select("customer_id", "prediction").toPandas()
+    assigned["cluster"] = assigned["prediction"].map(mapping)
+    frame = spark_matrix.frame.sparkSession.createDataFrame(assigned[["customer_id", "cluster"]])
+    got = spark_stability(spark_matrix, "kmeans", 5, 42, None, frame, n_resamples=1)
+    n = spark_matrix.n_units
+    assert got.n_resamples == 1 and got.resample_size == int(n * DISTINCT_SHARE)
+    assert sorted(got.jaccard) == [0, 1, 2, 3, 4] and set(got.verdicts) == set(got.jaccard)
+    subsample = spark_matrix.frame.sample(withReplacement=False, fraction=got.resample_size / n, seed=43)
+    _, refit = fit(spark_matrix, "kmeans", 5, 43, None, frame=subsample)
+    both = refit.select("customer_id", "prediction").toPandas().merge(assigned[["customer_id", "cluster"]])
+    assert abs(len(both) - got.resample_size) < 0.1 * got.resample_size  # a Bernoulli sample of about that size
+    reference, refitted = both["cluster"].to_numpy(), both["prediction"].to_numpy()
+    assert got.ari_mean == pytest.approx(adjusted_rand_score(reference, refitted), rel=1e-9)
+    assert got.jaccard == pytest.approx(best_match_jaccard(reference, refitted), rel=1e-9)
+    labels = assigned.set_index("customer_id").sort_index()["cluster"].to_numpy()
+    assert got.ari_mean >= MODERATE and stability(local.X, "kmeans", 5, 42, {}, labels, n_resamples=1).ari_mean >= MODERATE

@@ -72,3 +72,14 @@ def test_an_unreadable_path_is_one_sentence(spark, tmp_path):
         read_tables(spark, [str(tmp_path / "notes.txt")])
     with pytest.raises(InputError, match="holds no CSV or Parquet file"):
         read_tables(spark, [str(tmp_path)])
+
+
+def test_a_local_master_gets_shuffle_partitions_by_its_cores_and_a_cluster_its_own():
+    import os
+
+    from engine.spark.session import PARTITIONS_PER_CORE, local_conf
+
+    assert local_conf("local[2]") == {"spark.sql.shuffle.partitions": str(2 * PARTITIONS_PER_CORE)}
+    assert local_conf("local") == {"spark.sql.shuffle.partitions": str(max(2, PARTITIONS_PER_CORE))}
+    assert local_conf("local[*]") == {"spark.sql.shuffle.partitions": str(PARTITIONS_PER_CORE * os.cpu_count())}
+    assert local_conf("spark://head:7077") == {} and local_conf("yarn") == {}

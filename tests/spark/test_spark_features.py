@@ -84,6 +84,7 @@ def spark_at_past_as_of(spark):
     project = demo_project()
     project.data.as_of = "2024-06-30"
     project.clustering.algorithms, project.clustering.k_range = ["kmeans"], (5, 5)
+    project.clustering.stability_resamples = 0  # measured in the build test (test_spark_build.py)
     return run_spark(project).result, project.data.as_of
 
 
