@@ -34,6 +34,26 @@ class SparkBuild:
 
 
 def run_spark(project: Project, progress=None, today=None) -> SparkBuild:
+    """The Spark build; a Spark job that fails (a task's Java exception, the JVM out of memory) is one sentence
+    saying during which stage, never a JVM stack trace."""
+    from py4j.protocol import Py4JJavaError
+
+    from engine.spark.session import java_failure
+
+    stage = ["starting Spark"]
+
+    def tracking(message: str, fraction: float) -> None:
+        stage[0] = message[:1].lower() + message[1:]
+        if progress:
+            progress(message, fraction)
+
+    try:
+        return _run_spark(project, tracking, today)
+    except Py4JJavaError as exc:
+        raise InputError(java_failure(exc, stage[0])) from None
+
+
+def _run_spark(project: Project, progress=None, today=None) -> SparkBuild:
     from engine.analysis import steps as pipeline
     from engine.clustering.selection import SelectionRule, recommend
     from engine.features.matrix import _window_days, require_enough_units

@@ -144,10 +144,13 @@ def ship_engine(spark) -> None:
 
 
 def _quiet_logging() -> Path:
-    """A log4j2 configuration printing only errors: the analyst's terminal gets our lines, not the JVM's."""
-    path = Path(tempfile.gettempdir()) / "segmentation-spark-log4j2.properties"
+    """A log4j2 configuration printing only fatal errors: the analyst's terminal gets our lines, not the JVM's
+    (a failed task's Java stack trace included: the build says what failed in one sentence). With
+    SEGMENTATION_DEBUG=1 Spark's errors are printed too."""
+    level = "error" if os.environ.get("SEGMENTATION_DEBUG") else "fatal"
+    path = Path(tempfile.gettempdir()) / f"segmentation-spark-log4j2-{level}.properties"
     if not path.exists():
-        path.write_text("rootLogger.level = error\nrootLogger.appenderRef.stderr.ref = console\n"
+        path.write_text(f"rootLogger.level = {level}\nrootLogger.appenderRef.stderr.ref = console\n"
                         "appender.console.type = Console\nappender.console.name = console\n"
                         "appender.console.target = SYSTEM_ERR\nappender.console.layout.type = PatternLayout\n"
                         "appender.console.layout.pattern = %d{yy/MM/dd HH:mm:ss} %p %c{1}: %m%n\n")
@@ -167,6 +170,24 @@ def session_info(spark) -> SparkInfo:
         executors = 1 if not cores else executors
     return SparkInfo(master=master, executors=executors, version=spark.version,
                      conf={k: v for k, v in DEFAULT_CONF.items()})
+
+
+def java_failure(exc: Exception, during: str) -> str:
+    """One sentence for a Spark job that failed ``during`` a stage (the Java exception's deepest cause named);
+    running out of memory gets the settings that give Spark more."""
+    names, cause = [], getattr(exc, "java_exception", None)
+    while cause is not None and len(names) < 20:
+        try:
+            names.append(f"{cause.getClass().getName()}: {cause.getMessage() or ''}".strip().rstrip(":"))
+            cause = cause.getCause()
+        except Exception:  # noqa: BLE001 - the JVM may be gone
+            break
+    text = " ".join([*names, str(exc)])
+    root = names[-1] if names else _condition(str(exc))
+    if "OutOfMemoryError" in text or "Java heap space" in text:
+        return (f"Spark ran out of memory while {during}; give it more (compute.spark_conf: spark.driver.memory "
+                "in local mode, spark.executor.memory on a cluster) or run on a cluster with more executors.")
+    return f"Spark failed while {during} ({' '.join(root.split())[:200]})."
 
 
 def _first_line(exc: Exception) -> str:

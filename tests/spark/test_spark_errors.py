@@ -83,3 +83,40 @@ def test_a_local_master_gets_shuffle_partitions_by_its_cores_and_a_cluster_its_o
     assert local_conf("local") == {"spark.sql.shuffle.partitions": str(max(2, PARTITIONS_PER_CORE))}
     assert local_conf("local[*]") == {"spark.sql.shuffle.partitions": str(PARTITIONS_PER_CORE * os.cpu_count())}
     assert local_conf("spark://head:7077") == {} and local_conf("yarn") == {}
+
+
+class _JavaThrowable:
+    """Stands in for a py4j JavaObject of a Java exception: class name, message, cause."""
+
+    def __init__(self, name, message, cause=None):
+        self._name, self._message, self._cause = name, message, cause
+
+    def getClass(self):  # noqa: N802 - the Java method names
+        name = self._name
+        return type("Class", (), {"getName": lambda _self: name})()
+
+    def getMessage(self):  # noqa: N802
+        return self._message
+
+    def getCause(self):  # noqa: N802
+        return self._cause
+
+
+class _Failed(Exception):
+    def __init__(self, java_exception):
+        super().__init__("An error occurred while calling o10353.getResult.\n\tat org.apache.spark...")
+        self.java_exception = java_exception
+
+
+def test_a_failed_spark_job_is_one_sentence_naming_the_stage_and_its_root_cause():
+    from engine.spark.session import java_failure
+
+    heap = _Failed(_JavaThrowable("org.apache.spark.SparkException", "Job aborted",
+                                  _JavaThrowable("java.lang.OutOfMemoryError", "Java heap space")))
+    sentence = java_failure(heap, "profiling the segments in Spark")
+    assert sentence.startswith("Spark ran out of memory while profiling the segments in Spark; give it more")
+    assert "spark.driver.memory" in sentence and "\n" not in sentence
+    other = _Failed(_JavaThrowable("org.apache.spark.SparkException", "Job aborted",
+                                   _JavaThrowable("java.io.IOException", "No space left on device")))
+    assert java_failure(other, "loading data in Spark") == (
+        "Spark failed while loading data in Spark (java.io.IOException: No space left on device).")
