@@ -16,8 +16,9 @@ machine's formulas, thresholds and :class:`~engine.results.Stability`.
 from __future__ import annotations
 
 import numpy as np
+from sklearn.metrics import adjusted_rand_score
 
-from engine.clustering.stability import MAX_POINTS, verdict
+from engine.clustering.stability import MAX_POINTS, best_match_jaccard, verdict
 from engine.results import Stability
 
 DISTINCT_SHARE = 0.632  # distinct points of a bootstrap resample, as a share of the points
@@ -30,27 +31,19 @@ NOTE = ("Stability was measured on Spark by refitting the chosen model on {n} se
 def contingency_scores(table: np.ndarray) -> tuple[float, np.ndarray]:
     """Adjusted Rand index and, per row (reference cluster), the best-match Jaccard, from a contingency table.
 
-    ``table[i, j]``: units in reference cluster i and refitted cluster j. The ARI is scikit-learn's
-    ``adjusted_rand_score`` (from its pair confusion matrix); the Jaccard is
-    :func:`engine.clustering.stability.best_match_jaccard`'s.
+    ``table[i, j]``: units in reference cluster i and refitted cluster j. The table is spelled out as one
+    (reference, refitted) pair per unit (at most a few thousand: the resample is capped) and scored with the
+    single machine's own functions, scikit-learn's ``adjusted_rand_score`` and
+    :func:`engine.clustering.stability.best_match_jaccard`.
     """
-    table = np.asarray(table, dtype=float)
-    n = table.sum()
-    rows, cols = table.sum(axis=1), table.sum(axis=0)
-    squares = (table ** 2).sum()
-    tp = squares - n
-    fp = (table @ cols).sum() - squares
-    fn = (table.T @ rows).sum() - squares
-    tn = n ** 2 - fp - fn - squares
-    if fn == 0 and fp == 0:
-        ari = 1.0
-    else:
-        ari = float(2.0 * (tp * tn - fn * fp) / ((tp + fn) * (fn + tn) + (tp + fp) * (fp + tn)))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        jaccard = table / (rows[:, None] + cols[None, :] - table)
-    jaccard = np.nan_to_num(jaccard)
-    best = jaccard.max(axis=1) if table.shape[1] else np.zeros(table.shape[0])
-    return ari, best
+    table = np.asarray(table, dtype=np.int64)
+    if table.shape[0] == 0:
+        return 1.0, np.zeros(0)
+    rows, cols = np.indices(table.shape)
+    counts = table.ravel()
+    reference, refitted = np.repeat(rows.ravel(), counts), np.repeat(cols.ravel(), counts)
+    best = best_match_jaccard(reference, refitted)
+    return float(adjusted_rand_score(reference, refitted)), np.array([best.get(i, 0.0) for i in range(table.shape[0])])
 
 
 def spark_stability(matrix, algorithm: str, k: int, seed: int, params: dict | None, assigned,
